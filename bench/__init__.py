@@ -1,0 +1,1 @@
+"""Rerunnable throughput/latency benchmark of the Conveyor SQS server (see README.md)."""
