@@ -373,14 +373,16 @@ def run_load(
     groups = [list(range(p, connections, processes)) for p in range(processes)]
     raw_results: list[dict] = []
     if processes == 1:
-        raw_results.append(run_async(_drive(host, port, step_factory, groups[0], start_at, measure_from, stop_at)))  # type: ignore[arg-type]
+        args = (host, port, step_factory, groups[0], start_at, measure_from, stop_at)
+        raw_results.append(run_async(_drive(*args)))  # type: ignore[arg-type]
     else:
         ctx = multiprocessing.get_context("fork")
         pipes = []
         procs = []
         for g in groups:
             r, w = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_child, args=(w, (host, port, step_factory, g, start_at, measure_from, stop_at)))
+            args = (host, port, step_factory, g, start_at, measure_from, stop_at)
+            p = ctx.Process(target=_child, args=(w, args))
             p.start()
             w.close()
             pipes.append(r)
@@ -430,10 +432,9 @@ def server_cpu_seconds(pid: int) -> float | None:
 def server_memory_kb(pid: int) -> dict[str, int]:
     """VmRSS/VmHWM in kB from /proc/<pid>/status (empty if unavailable)."""
     out: dict[str, int] = {}
-    with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(("VmRSS:", "VmHWM:")):
-                    key, value = line.split(":", 1)
-                    out[key] = int(value.split()[0])
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, value = line.split(":", 1)
+                out[key] = int(value.split()[0])
     return out
