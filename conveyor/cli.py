@@ -1,0 +1,71 @@
+"""The ``conveyor`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from conveyor.config import ConfigError, ServerConfig, load_config
+from conveyor.http.server import install_uvloop
+from conveyor.server import ConveyorServer, serve_forever
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conveyor", description="An SQS-compatible message-queue server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the SQS server")
+    serve.add_argument("--config", help="TOML file with server settings and queues to declare")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default 9324)")
+    serve.add_argument("--data-dir", help="directory of the SQLite store (default ./conveyor-data)")
+    serve.add_argument("--store", choices=["sqlite", "memory"], help="'memory' keeps nothing on disk")
+    serve.add_argument("--durability", choices=["process", "fsync"],
+                       help="'process' (default) survives a killed server; 'fsync' survives power loss too")
+    serve.add_argument("--region", help="region shown in queue ARNs (default us-east-1)")
+    serve.add_argument("--account-id", help="account id of queues (default 000000000000)")
+    serve.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> ServerConfig:
+    config = load_config(args.config) if args.config else ServerConfig()
+    for flag, attribute in [("host", "host"), ("port", "port"), ("data_dir", "data_dir"), ("store", "store"),
+                            ("durability", "durability"), ("region", "region"), ("account_id", "account_id")]:
+        value = getattr(args, flag)
+        if value is not None:
+            setattr(config, attribute, value)
+    return config
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"conveyor: {exc}", file=sys.stderr)
+        return 2
+    install_uvloop()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_forever(ConveyorServer(config), stop)
+
+    asyncio.run(main())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

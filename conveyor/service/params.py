@@ -1,0 +1,66 @@
+"""Reading request parameters (in the JSON protocol's shape) with SQS's own errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conveyor.errors import InvalidParameterValue, MissingParameter
+
+
+def required(params: dict[str, Any], name: str) -> Any:
+    value = params.get(name)
+    if value is None:
+        raise MissingParameter(f"The request must contain the parameter {name}.")
+    return value
+
+
+def required_str(params: dict[str, Any], name: str) -> str:
+    value = required(params, name)
+    if not isinstance(value, str):
+        raise InvalidParameterValue(f"Value {value!r} for parameter {name} is invalid. Reason: must be a string.")
+    return value
+
+
+def optional_int(params: dict[str, Any], name: str) -> int | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. Reason: must be an integer.")
+    return value
+
+
+def int_in_range(params: dict[str, Any], name: str, low: int, high: int, default: int) -> int:
+    value = optional_int(params, name)
+    if value is None:
+        return default
+    if not low <= value <= high:
+        raise InvalidParameterValue(
+            f"Value {value} for parameter {name} is invalid. Reason: Must be between {low} and {high}, if provided."
+        )
+    return value
+
+
+def str_list(params: dict[str, Any], name: str) -> list[str]:
+    value = params.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidParameterValue(f"Value {value!r} for parameter {name} is invalid. Reason: must be a list.")
+    return value
+
+
+def str_map(params: dict[str, Any], name: str) -> dict[str, str]:
+    value = params.get(name) or {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidParameterValue(f"Value {value!r} for parameter {name} is invalid. Reason: must be a map.")
+    return value
+
+
+def entry_list(params: dict[str, Any], name: str = "Entries") -> list[dict[str, Any]]:
+    value = params.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InvalidParameterValue(f"Value for parameter {name} is invalid. Reason: must be a list of entries.")
+    return value

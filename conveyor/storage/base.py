@@ -1,0 +1,89 @@
+"""The storage boundary: queue operations, each one atomic in its backend.
+
+The action layer decides *what* should happen (validation, defaults, SQS rules that need no
+state); a backend makes each state transition happen as one unit (one SQLite transaction,
+later one Redis script). Every call that depends on time takes ``now`` (epoch ms), so the
+semantics can be tested by moving a clock. Nothing here knows about HTTP or wire formats.
+
+A coroutine returning means the change is durable to the backend's promise (for SQLite: the
+transaction holding it has committed), so callers may acknowledge it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from conveyor.errors import SqsError
+from conveyor.model.types import (
+    NewMessage,
+    QueueRecord,
+    QueueStats,
+    ReceiveRequest,
+    SendOutcome,
+    StoredMessage,
+    VisibilityChange,
+)
+
+
+class Storage(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    # -- queues ------------------------------------------------------------------------------
+    async def create_queue(
+        self, account_id: str, name: str, attributes: dict[str, str], tags: dict[str, str], now: int
+    ) -> tuple[QueueRecord, bool]:
+        """Create the queue, or return the live one of that name; the flag says which."""
+        ...
+
+    async def get_queue(self, account_id: str, name: str) -> QueueRecord | None: ...
+
+    async def list_queues(self, account_id: str, prefix: str, after: str | None, limit: int) -> list[QueueRecord]:
+        """Live queues of the account whose names start with ``prefix``, by name, after ``after``."""
+        ...
+
+    async def last_deleted_at(self, account_id: str, name: str) -> int | None: ...
+
+    async def update_queue(
+        self,
+        queue: QueueRecord,
+        now: int,
+        *,
+        attributes: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        purged_at: int | None = None,
+    ) -> QueueRecord:
+        """Replace the given parts of the queue's record; returns the new record."""
+        ...
+
+    async def delete_queue(self, queue: QueueRecord, now: int) -> None: ...
+
+    async def purge_queue(self, queue: QueueRecord, now: int) -> None:
+        """Delete every message now in the queue and remember when."""
+        ...
+
+    async def queue_stats(self, queue: QueueRecord, now: int) -> QueueStats: ...
+
+    async def oldest_message_age(self, queue: QueueRecord, now: int) -> int:
+        """Milliseconds since the oldest message still in the queue was sent (0 when empty)."""
+        ...
+
+    # -- messages ----------------------------------------------------------------------------
+    async def send(self, queue: QueueRecord, messages: list[NewMessage], now: int) -> list[SendOutcome]: ...
+
+    async def receive(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
+        """Hand out up to ``max_messages`` visible messages, each with a fresh receipt handle."""
+        ...
+
+    async def delete(self, queue: QueueRecord, receipt_handles: list[str], now: int) -> list[SqsError | None]:
+        """Delete by receipt handle; a stale handle (the message was received again) deletes nothing."""
+        ...
+
+    async def change_visibility(
+        self, queue: QueueRecord, changes: list[VisibilityChange], now: int
+    ) -> list[SqsError | None]: ...
+
+    async def next_visible_at(self, queue: QueueRecord, now: int) -> int | None:
+        """When the next invisible message becomes visible; the backstop timer of long polls."""
+        ...

@@ -1,0 +1,5 @@
+"""The embedded SQLite backend (the default store)."""
+
+from conveyor.storage.sqlite.backend import SqliteStorage
+
+__all__ = ["SqliteStorage"]
