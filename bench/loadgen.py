@@ -19,6 +19,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import threading
 import time
 from array import array
 from collections.abc import Awaitable, Callable
@@ -220,6 +221,8 @@ class LoadResult:
     latencies: array = field(default_factory=lambda: array("d"))
     client_cpu: float = 0.0  # CPU seconds used by the load generator in the window
     window_start: float = 0.0  # monotonic clock
+    server_cpu: float | None = None  # CPU seconds the watched server used in the window
+    server_cpu_span: float = 0.0  # wall seconds over which server_cpu was sampled
 
     @property
     def rate(self) -> float:
@@ -358,6 +361,7 @@ def run_load(
     duration: float | None,
     warmup: float = 0.0,
     processes: int = 1,
+    watch_pid: int | None = None,
 ) -> LoadResult:
     """Run ``connections`` step loops for ``warmup + duration`` seconds.
 
@@ -365,12 +369,21 @@ def run_load(
     fills).  With ``processes > 1`` connections are spread over forked workers
     so the client is not limited to one core; the step factory is inherited
     through fork, so closures are fine.  Must be called without a running loop.
+    ``watch_pid``'s CPU time is sampled at the window edges so the server's cost
+    per request can be reported (robust to a noisy machine, unlike raw rates).
     """
     processes = max(1, min(processes, connections))
     start_at = time.monotonic() + 0.3 + 0.05 * processes  # time for workers to connect
     measure_from = start_at + warmup
     stop_at = math.inf if duration is None else measure_from + duration
     groups = [list(range(p, connections, processes)) for p in range(processes)]
+    cpu_marks: list[tuple[float, float]] = []
+    watcher = None
+    if watch_pid is not None and duration is not None:
+        watcher = threading.Thread(
+            target=_sample_cpu, args=(watch_pid, (measure_from, stop_at), cpu_marks), daemon=True
+        )
+        watcher.start()
     raw_results: list[dict] = []
     if processes == 1:
         args = (host, port, step_factory, groups[0], start_at, measure_from, stop_at)
@@ -393,7 +406,12 @@ def run_load(
             except EOFError:
                 raw_results.append({"fatal": f"worker {p.pid} died"})
             p.join()
+    if watcher is not None:
+        watcher.join()
     result = LoadResult(window_start=measure_from)
+    if len(cpu_marks) == 2:
+        result.server_cpu = cpu_marks[1][1] - cpu_marks[0][1]
+        result.server_cpu_span = cpu_marks[1][0] - cpu_marks[0][0]
     last_done = 0.0
     for raw in raw_results:
         if "fatal" in raw:
@@ -416,6 +434,18 @@ def run_load(
         end = last_done  # every loop ended early (e.g. queue drained): use real elapsed time
     result.elapsed = max(0.0, end - measure_from)
     return result
+
+
+def _sample_cpu(pid: int, at: tuple[float, ...], out: list[tuple[float, float]]) -> None:
+    """Record (monotonic time, process CPU seconds) of ``pid`` at each instant in ``at``."""
+    for t in at:
+        delay = t - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        cpu = server_cpu_seconds(pid)
+        if cpu is None:
+            return
+        out.append((time.monotonic(), cpu))
 
 
 def server_cpu_seconds(pid: int) -> float | None:
