@@ -199,7 +199,8 @@ def _check_number(name: str, text: str) -> None:
         raise _invalid(f"Can't cast the value of message (user) attribute '{name}' to a number.") from None
     if number.is_zero():
         return
-    digits = number.normalize().as_tuple().digits
+    # Count significant digits from the exact tuple: normalize() would round to 28 digits.
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
     magnitude = number.copy_abs()
     too_precise = len(digits) > limits.MAX_NUMBER_PRECISION
     out_of_range = not (
