@@ -34,6 +34,7 @@ ALL_SCENARIOS = ["reference", "send_batch", "drain", "send_single", "longpoll_la
 DEFAULT_SCENARIOS = ["reference", "send_batch", "drain", "send_single", "longpoll_latency"]
 DEFAULT_SERVER_CMD = (
     "{python} -m conveyor serve --host {host} --port {port} --data-dir {data_dir} --store {store}"
+    " --log-level warning"
 )
 BODY_100 = "m" * 100
 
