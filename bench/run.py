@@ -33,8 +33,7 @@ HOST = "127.0.0.1"
 ALL_SCENARIOS = ["reference", "send_batch", "drain", "send_single", "longpoll_latency", "backlog"]
 DEFAULT_SCENARIOS = ["reference", "send_batch", "drain", "send_single", "longpoll_latency"]
 DEFAULT_SERVER_CMD = (
-    "{python} -m conveyor serve --host {host} --port {port} --data-dir {data_dir} --store {store}"
-    " --log-level warning"
+    "{python} -m conveyor serve --host {host} --port {port} --data-dir {data_dir} --store {store} --log-level warning"
 )
 BODY_100 = "m" * 100
 
@@ -49,11 +48,7 @@ TARGETS = {
     ),
     "backlog": (
         "≥ 80 % of drain, RSS < 300 MB",
-        lambda r: (
-            r.get("ratio_to_drain") is not None
-            and r["ratio_to_drain"] >= 0.8
-            and r["server_peak_rss_mb"] < 300
-        ),
+        lambda r: r.get("ratio_to_drain") is not None and r["ratio_to_drain"] >= 0.8 and r["server_peak_rss_mb"] < 300,
     ),
 }
 
@@ -240,9 +235,7 @@ def summarize(res: lg.LoadResult, unit: str, value: float) -> dict:
         "server_cpu_us_per_request": _r(
             res.server_cpu / res.requests * 1e6 if res.server_cpu is not None and res.requests else None
         ),
-        "server_cpu_util": _r(
-            res.server_cpu / res.server_cpu_span if res.server_cpu and res.server_cpu_span else None
-        ),
+        "server_cpu_util": _r(res.server_cpu / res.server_cpu_span if res.server_cpu and res.server_cpu_span else None),
     }
     return out
 
@@ -295,9 +288,7 @@ def fill_queue(b: Bench, url: str, total: int) -> dict:
 async def delete_batch(b: Bench, conn: lg.Connection, url: str, msgs: list[dict]) -> None:
     """DeleteMessageBatch of received messages; raises on any failed entry."""
     entries = [{"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(msgs)]
-    body = lg.check_ok(
-        *await conn.request(b.req("DeleteMessageBatch", {"QueueUrl": url, "Entries": entries}))
-    )
+    body = lg.check_ok(*await conn.request(b.req("DeleteMessageBatch", {"QueueUrl": url, "Entries": entries})))
     check_batch_failures(body)
 
 
@@ -353,9 +344,7 @@ def sc_reference(b: Bench) -> dict:
     res = b.load(factory, duration=b.args.duration, port=b.ref.port, pid=b.ref.pid)
     out = summarize(res, "req/s", res.rate)
     # A single connection's round trip: the floor for any latency figure.
-    rtt = b.load(
-        factory, duration=min(2.0, b.args.duration), connections=1, warmup=0.3, port=b.ref.port, pid=b.ref.pid
-    )
+    rtt = b.load(factory, duration=min(2.0, b.args.duration), connections=1, warmup=0.3, port=b.ref.port, pid=b.ref.pid)
     out["rtt_p50_ms"] = _r(rtt.percentile_ms(50))
     out["rtt_p99_ms"] = _r(rtt.percentile_ms(99))
     out["errors"] += rtt.errors
@@ -384,10 +373,24 @@ def sc_send_batch(b: Bench) -> dict:
     return out
 
 
+def drain_fill_size(b: Bench) -> int:
+    """Enough messages to keep consumers busy for the whole window, without wasting fill time.
+
+    With ``--drain-messages 0`` (auto) the size follows this run's send_batch rate: draining
+    rarely outpaces sending by more than 1.5×, and a fill far beyond the window only costs time.
+    """
+    if b.args.drain_messages:
+        return b.args.drain_messages
+    window = b.args.duration + min(b.args.warmup, 0.5)
+    sent = b.results.get("send_batch", {}).get("value")
+    estimate = 1.5 * sent * window if sent else 50_000 * window
+    return int(min(1_000_000, max(100_000, estimate)))
+
+
 def sc_drain(b: Bench) -> dict:
     """Pre-filled queue drained by Receive(10)+DeleteMessageBatch consumers."""
     url = b.create_queue("bench-drain")
-    fill = fill_queue(b, url, b.args.drain_messages)
+    fill = fill_queue(b, url, drain_fill_size(b))
     factory, counters = drain_factory(b, url)
     # Short warm-up: messages drained while warming up are gone from the measured window.
     res = b.load(factory, duration=b.args.duration, warmup=min(b.args.warmup, 0.5))
@@ -691,7 +694,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help="load-generator worker processes (1 suits 2 cores: the server needs the other)",
     )
-    p.add_argument("--drain-messages", type=int, default=200_000, help="pre-fill for the drain scenario")
+    p.add_argument("--drain-messages", type=int, default=0, help="pre-fill for drain (0: sized from send_batch)")
     p.add_argument("--backlog", type=int, default=1_000_000, help="messages to fill for the backlog scenario")
     p.add_argument("--backlog-drain", type=int, default=100_000, help="messages drained (backlog)")
     p.add_argument("--receivers", type=int, default=8, help="long-polling receivers")
@@ -742,9 +745,7 @@ def main(argv: list[str] | None = None) -> int:
         sqs.start(cwd=repo_root)
         ref.wait_ready(lg.sqs_request(HOST, ref_port, "ListQueues", {}))
         sqs.wait_ready(lg.sqs_request(HOST, sqs_port, "ListQueues", {}))
-        print(
-            f"servers up: reference pid {ref.pid}, conveyor pid {sqs.pid} ({' '.join(cmd)})", file=sys.stderr
-        )
+        print(f"servers up: reference pid {ref.pid}, conveyor pid {sqs.pid} ({' '.join(cmd)})", file=sys.stderr)
         for name in args.scenario_list:
             print(f"→ {name}", file=sys.stderr, flush=True)
             t0 = time.monotonic()
