@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from typing import Any
 
 from conveyor.clock import Clock, SystemClock
 from conveyor.config import ServerConfig
@@ -43,9 +44,15 @@ class ConveyorServer:
         )
         self.service = SqsService(self.storage, self.clock, settings)
         await self._declare_queues()
-        self._http = await start_server(make_app(self.service), self.config.host, self.config.port)
+        self._http = await start_server(make_app(self._dispatch), self.config.host, self.config.port)
         self.port = self._http.sockets[0].getsockname()[1]
         self.service.settings.default_host = f"{self.config.host}:{self.port}"
+
+    async def _dispatch(self, action: str, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        """The action layer as the HTTP app calls it: callers act as the configured account."""
+        assert self.service is not None
+        ctx.account_id = self.config.account_id
+        return await self.service(action, params, ctx)
 
     async def _declare_queues(self) -> None:
         """Create the queues the config declares; bring existing ones to the declared attributes."""
