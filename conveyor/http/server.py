@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import deque
-from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import unquote
 
 import httptools
@@ -283,8 +282,8 @@ class HttpServer(asyncio.AbstractServer):
         self._state = state
 
     @property
-    def sockets(self) -> Iterable[Any]:
-        return self._server.sockets  # type: ignore[attr-defined]
+    def sockets(self) -> tuple[socket.socket, ...]:
+        return tuple(self._server.sockets)  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self._state.closing = True
