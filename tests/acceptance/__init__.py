@@ -1,0 +1,1 @@
+"""Acceptance tests: the real server over a socket, through real SDK clients."""
