@@ -27,6 +27,7 @@ __all__ = [
     "select_system_attribute_names",
     "validate_body",
     "validate_delay_seconds",
+    "validate_fifo_id",
     "validate_receive_params",
     "validate_visibility_timeout",
 ]
@@ -128,6 +129,21 @@ def validate_receive_params(max_number: Any, visibility_timeout: Any, wait_time:
                 f"Value {wait_time} for parameter WaitTimeSeconds is invalid. "
                 f"Reason: Must be >= 0 and <= {limits.MAX_WAIT_TIME}, if provided."
             )
+
+
+_FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
+
+
+def validate_fifo_id(value: Any, parameter: str) -> str | None:
+    """MessageGroupId, MessageDeduplicationId, ReceiveRequestAttemptId: 1..128 of letters, digits, punctuation."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _FIFO_ID.match(value):
+        raise InvalidParameterValue(
+            f"Value {value} for parameter {parameter} is invalid. Reason: {parameter} can only include alphanumeric "
+            "and punctuation characters. 1 to 128 in length."
+        )
+    return value
 
 
 def select_system_attribute_names(

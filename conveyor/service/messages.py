@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from conveyor.model.messages import (
     message_size,
     validate_body,
     validate_delay_seconds,
+    validate_fifo_id,
     validate_visibility_timeout,
 )
 from conveyor.model.types import NewMessage, QueueRecord, SendOutcome, VisibilityChange
@@ -76,8 +78,8 @@ class MessageActions(ActionGroup):
             md5_of_body=md5_of_body(body),
             delay_ms=self._delay_seconds(queue, entry) * 1000,
             sender_id=ctx.sender_id,
-            group_id=entry.get("MessageGroupId"),
-            dedup_id=entry.get("MessageDeduplicationId"),
+            group_id=validate_fifo_id(entry.get("MessageGroupId"), "MessageGroupId"),
+            dedup_id=validate_fifo_id(entry.get("MessageDeduplicationId"), "MessageDeduplicationId"),
         )
         if attributes:
             message.attributes = encode_for_storage(attributes)
@@ -109,6 +111,13 @@ class MessageActions(ActionGroup):
             return
         if message.group_id is None:
             raise MissingParameter("The request must contain the parameter MessageGroupId.")
+        if message.dedup_id is None:
+            if queue.attributes.get("ContentBasedDeduplication") != "true":
+                raise InvalidParameterValue(
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+                    "provided explicitly"
+                )
+            message.dedup_id = hashlib.sha256(message.body.encode("utf-8")).hexdigest()
 
     async def _store(self, queue: QueueRecord, messages: list[NewMessage]) -> list[SendOutcome]:
         outcomes = await self.storage.send(queue, messages, self.clock.now())

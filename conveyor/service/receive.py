@@ -10,7 +10,7 @@ from conveyor.model.message_attributes import (
     md5_of_message_attributes,
     select_attributes,
 )
-from conveyor.model.messages import select_system_attribute_names, validate_receive_params
+from conveyor.model.messages import select_system_attribute_names, validate_fifo_id, validate_receive_params
 from conveyor.model.types import QueueRecord, ReceiveRequest, StoredMessage
 from conveyor.service.base import ActionGroup
 from conveyor.service.context import RequestContext
@@ -32,7 +32,7 @@ class ReceiveActions(ActionGroup):
             max_messages=max_messages or 1,
             visibility_ms=(queue.int_attribute("VisibilityTimeout") if visibility is None else visibility) * 1000,
             retention_ms=queue.int_attribute("MessageRetentionPeriod") * 1000,
-            attempt_id=params.get("ReceiveRequestAttemptId"),
+            attempt_id=_attempt_id(queue, params),
         )
         if wait is None:
             wait = queue.int_attribute("ReceiveMessageWaitTimeSeconds")
@@ -88,6 +88,12 @@ class ReceiveActions(ActionGroup):
                     message.md5_of_attributes if len(chosen) == len(stored) else md5_of_message_attributes(chosen)
                 )
         return rendered
+
+
+def _attempt_id(queue: QueueRecord, params: dict[str, Any]) -> str | None:
+    """ReceiveRequestAttemptId matters on FIFO queues only; standard queues ignore it, as SQS does."""
+    attempt_id = validate_fifo_id(params.get("ReceiveRequestAttemptId"), "ReceiveRequestAttemptId")
+    return attempt_id if queue.fifo else None
 
 
 def _system_attributes(message: StoredMessage, fifo: bool) -> dict[str, str]:

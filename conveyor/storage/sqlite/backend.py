@@ -34,8 +34,10 @@ from conveyor.model.types import (
     StoredMessage,
     VisibilityChange,
 )
-from conveyor.storage.receipts import decode_receipt, encode_receipt, new_nonce
+from conveyor.storage.receipts import decode_receipt, new_nonce
 from conveyor.storage.sqlite import sql
+from conveyor.storage.sqlite.fifo import FifoStore
+from conveyor.storage.sqlite.rows import stored_message
 
 Durability = Literal["process", "fsync"]
 
@@ -50,6 +52,7 @@ class SqliteStorage:
         self._q = sql.queries()
         self._queues: dict[tuple[str, str], QueueRecord] = {}
         self._commit: asyncio.Future[None] | None = None
+        self._fifo: FifoStore | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -60,6 +63,7 @@ class SqliteStorage:
         db.execute("PRAGMA temp_store=MEMORY")
         db.executescript(sql.schema())
         self._db = db
+        self._fifo = FifoStore(db, self._q)
         for row in db.execute(self._q["live_queues"]):
             record = _queue_from_row(row)
             self._queues[(record.account_id, record.name)] = record
@@ -197,8 +201,18 @@ class SqliteStorage:
         return self._queues.get((queue.account_id, queue.name), queue)
 
     # -- messages ----------------------------------------------------------------------------
+    @property
+    def fifo(self) -> FifoStore:
+        if self._fifo is None:
+            raise RuntimeError("storage is not open")
+        return self._fifo
+
     async def send(self, queue: QueueRecord, messages: list[NewMessage], now: int) -> list[SendOutcome]:
         done = self._write()
+        if queue.fifo:
+            outcomes = self.fifo.send(queue, messages, now, self._q["insert_message"])
+            await done
+            return outcomes
         qid = queue.queue_id
         self.db.executemany(
             self._q["insert_message"],
@@ -219,9 +233,20 @@ class SqliteStorage:
 
     async def receive(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
         self._expire(queue, now)
-        if self._commit is None and not self.db.execute(self._q["any_visible"], (queue.queue_id, now)).fetchone():
+        retry = queue.fifo and request.attempt_id is not None
+        if self._commit is None and not retry and not self._any_visible(queue, now):
             return []  # nothing to hand out: don't open a transaction just to find that
         done = self._write()
+        receive = self.fifo.receive if queue.fifo else self._receive_standard
+        messages = receive(queue, request, now)
+        if messages:
+            await done
+        return messages
+
+    def _any_visible(self, queue: QueueRecord, now: int) -> bool:
+        return self.db.execute(self._q["any_visible"], (queue.queue_id, now)).fetchone() is not None
+
+    def _receive_standard(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
         nonce = new_nonce()
         rows = self.db.execute(
             self._q["receive_standard"],
@@ -233,19 +258,7 @@ class SqliteStorage:
                 "limit": request.max_messages,
             },
         ).fetchall()
-        qid = queue.queue_id
-        messages = [
-            StoredMessage(
-                message_id=r[1], receipt_handle=encode_receipt(qid, r[0], nonce), body=r[2], md5_of_body=r[3],
-                sent_at=r[4], receive_count=r[5], first_receive_at=r[6], sender_id=r[7], attributes=r[8],
-                md5_of_attributes=r[9], system_attributes=r[10], md5_of_system_attributes=r[11],
-                group_id=r[12], dedup_id=r[13], dead_letter_source_arn=r[14],
-            )
-            for r in rows
-        ]
-        if messages:
-            await done
-        return messages
+        return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
 
     async def delete(self, queue: QueueRecord, receipt_handles: list[str], now: int) -> list[SqsError | None]:
         results: list[SqsError | None] = []

@@ -62,3 +62,48 @@ SELECT min(sent_at) FROM messages WHERE queue_id = ?;
 
 -- name: any_visible
 SELECT 1 FROM messages WHERE queue_id = ? AND visible_at <= ? LIMIT 1;
+
+-- name: find_dedup
+SELECT message_id, sequence, expires_at FROM dedup WHERE queue_id = ? AND scope = ? AND dedup_id = ?;
+
+-- name: put_dedup
+INSERT OR REPLACE INTO dedup (queue_id, scope, dedup_id, message_id, sequence, expires_at)
+VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: expire_dedup
+DELETE FROM dedup WHERE queue_id = ? AND expires_at <= ?;
+
+-- name: next_group
+SELECT group_id FROM messages WHERE queue_id = ? AND group_id > ? AND group_id IS NOT NULL
+ORDER BY group_id LIMIT 1;
+
+-- name: group_head
+SELECT seq, visible_at, received FROM messages WHERE queue_id = ? AND group_id = ? ORDER BY seq LIMIT ?;
+
+-- name: deliver
+UPDATE messages
+SET visible_at = :visible_at, received = 1, received_at = :now,
+    receive_count = receive_count + 1, first_receive_at = coalesce(first_receive_at, :now),
+    receipt = :nonce
+WHERE seq = :seq
+RETURNING seq, message_id, body, md5_body, sent_at, receive_count, first_receive_at, sender_id,
+          attributes, md5_attributes, sys_attributes, md5_sys_attributes, group_id, dedup_id,
+          dlq_source;
+
+-- name: redeliver
+UPDATE messages SET visible_at = :visible_at WHERE seq = :seq
+RETURNING seq, message_id, body, md5_body, sent_at, receive_count, first_receive_at, sender_id,
+          attributes, md5_attributes, sys_attributes, md5_sys_attributes, group_id, dedup_id,
+          dlq_source;
+
+-- name: delivery_state
+SELECT receipt, visible_at FROM messages WHERE seq = ? AND queue_id = ?;
+
+-- name: find_attempt
+SELECT created_at, deliveries FROM receive_attempts WHERE queue_id = ? AND attempt_id = ?;
+
+-- name: put_attempt
+INSERT OR REPLACE INTO receive_attempts (queue_id, attempt_id, created_at, deliveries) VALUES (?, ?, ?, ?);
+
+-- name: expire_attempts
+DELETE FROM receive_attempts WHERE queue_id = ? AND created_at <= ?;

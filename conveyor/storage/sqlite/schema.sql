@@ -48,3 +48,29 @@ CREATE TABLE IF NOT EXISTS messages (
 
 CREATE INDEX IF NOT EXISTS messages_by_visibility ON messages (queue_id, visible_at, received);
 CREATE INDEX IF NOT EXISTS messages_by_age ON messages (queue_id, sent_at);
+
+-- FIFO queues (and fair standard queues) read a group's messages in send order.
+CREATE INDEX IF NOT EXISTS messages_by_group
+    ON messages (queue_id, group_id, seq) WHERE group_id IS NOT NULL;
+
+-- FIFO deduplication: a dedup id is remembered for its window even after its message is gone.
+CREATE TABLE IF NOT EXISTS dedup (
+    queue_id    INTEGER NOT NULL,
+    scope       TEXT    NOT NULL,   -- '' for queue scope, the group id for messageGroup scope
+    dedup_id    TEXT    NOT NULL,
+    message_id  TEXT    NOT NULL,
+    sequence    TEXT    NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, scope, dedup_id)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS dedup_by_expiry ON dedup (queue_id, expires_at);
+
+-- FIFO ReceiveRequestAttemptId: what a receive handed out, so a retry gets the same again.
+CREATE TABLE IF NOT EXISTS receive_attempts (
+    queue_id    INTEGER NOT NULL,
+    attempt_id  TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    deliveries  TEXT    NOT NULL,   -- JSON [[seq, nonce, visible_at], ...]
+    PRIMARY KEY (queue_id, attempt_id)
+) WITHOUT ROWID;

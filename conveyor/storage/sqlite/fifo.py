@@ -1,0 +1,134 @@
+"""FIFO queues on SQLite: deduplication, group order, group blocking, receive-attempt retries.
+
+A group's messages are read in send order (the ``messages_by_group`` index). A receive
+walks the groups round-robin from where the previous receive stopped and, per group, takes
+the consecutive visible messages at its head — as many from one group as it can before the
+next, as SQS does. A group whose head holds an in-flight message gives nothing: only one
+batch of a group is ever out at a time. A *delayed* head does not count as in flight; since
+FIFO delays are queue-wide, later messages of the group are delayed at least as long, so
+waiting for the head never reorders anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, SendOutcome, StoredMessage
+from conveyor.storage.receipts import new_nonce
+from conveyor.storage.sqlite.rows import SequenceBase, stored_message
+
+DEDUP_WINDOW_MS = 5 * 60 * 1000
+ATTEMPT_WINDOW_MS = 5 * 60 * 1000
+_GROUP_SCAN_LIMIT = 1000  # groups looked at by one receive, so a crowd of blocked groups stays cheap
+
+
+class FifoStore:
+    def __init__(self, db: sqlite3.Connection, queries: dict[str, str]) -> None:
+        self._db = db
+        self._q = queries
+        self._cursor: dict[int, str] = {}  # queue id -> last group served (round-robin start)
+
+    # -- send --------------------------------------------------------------------------------
+    def send(self, queue: QueueRecord, messages: list[NewMessage], now: int, insert: str) -> list[SendOutcome]:
+        by_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
+        self._db.execute(self._q["expire_dedup"], (queue.queue_id, now))
+        outcomes = []
+        for message in messages:
+            scope = (message.group_id or "") if by_group else ""
+            known = self._db.execute(self._q["find_dedup"], (queue.queue_id, scope, message.dedup_id)).fetchone()
+            if known is not None:
+                outcomes.append(SendOutcome(known[0], known[1]))
+                continue
+            cursor = self._db.execute(insert, _insert_row(queue.queue_id, message, now))
+            assert cursor.lastrowid is not None
+            sequence = str(SequenceBase + cursor.lastrowid)
+            self._db.execute(
+                self._q["put_dedup"],
+                (queue.queue_id, scope, message.dedup_id, message.message_id, sequence, now + DEDUP_WINDOW_MS),
+            )
+            outcomes.append(SendOutcome(message.message_id, sequence))
+        return outcomes
+
+    # -- receive -----------------------------------------------------------------------------
+    def receive(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
+        if request.attempt_id:
+            repeated = self._repeat_attempt(queue, request, now)
+            if repeated is not None:
+                return repeated
+        nonce = new_nonce()
+        visible_at = now + request.visibility_ms
+        delivered: list[StoredMessage] = []
+        keys: list[int] = []
+        for group in self._groups_from_cursor(queue.queue_id):
+            for seq in self._deliverable(queue.queue_id, group, now, request.max_messages - len(delivered)):
+                row = self._db.execute(
+                    self._q["deliver"], {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
+                ).fetchone()
+                delivered.append(stored_message(row, queue.queue_id, nonce, fifo=True))
+                keys.append(seq)
+            if len(delivered) >= request.max_messages:
+                self._cursor[queue.queue_id] = group
+                break
+        if request.attempt_id and delivered:
+            deliveries = [[seq, nonce, visible_at] for seq in keys]
+            self._db.execute(
+                self._q["put_attempt"], (queue.queue_id, request.attempt_id, now, json.dumps(deliveries))
+            )
+        return delivered
+
+    def _groups_from_cursor(self, queue_id: int):  # type: ignore[no-untyped-def]
+        """Group ids after the round-robin cursor, wrapping around once."""
+        start = self._cursor.get(queue_id, "")
+        current = start
+        wrapped = False
+        for _ in range(_GROUP_SCAN_LIMIT):
+            row = self._db.execute(self._q["next_group"], (queue_id, current)).fetchone()
+            if row is None:
+                if wrapped or start == "":
+                    return
+                wrapped, current = True, ""
+                continue
+            current = row[0]
+            if wrapped and current > start:
+                return
+            yield current
+
+    def _deliverable(self, queue_id: int, group: str, now: int, room: int) -> list[int]:
+        """Keys of the visible messages at the group's head, or none if the group is blocked."""
+        head = self._db.execute(self._q["group_head"], (queue_id, group, room + 10)).fetchall()
+        if any(received and visible_at > now for _, visible_at, received in head):
+            return []  # a message of this group is in flight
+        taken = []
+        for seq, visible_at, _ in head:
+            if visible_at > now or len(taken) == room:
+                break
+            taken.append(seq)
+        return taken
+
+    # -- receive request attempts ------------------------------------------------------------
+    def _repeat_attempt(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage] | None:
+        """The same messages and handles again, if the attempt is recent and none was touched since."""
+        self._db.execute(self._q["expire_attempts"], (queue.queue_id, now - ATTEMPT_WINDOW_MS))
+        row = self._db.execute(self._q["find_attempt"], (queue.queue_id, request.attempt_id)).fetchone()
+        if row is None:
+            return None
+        created_at, deliveries = row[0], json.loads(row[1])
+        for seq, nonce, visible_at in deliveries:
+            if self._db.execute(self._q["delivery_state"], (seq, queue.queue_id)).fetchone() != (nonce, visible_at):
+                return None  # deleted, received again, or its visibility changed since
+        visible_at = now + request.visibility_ms
+        repeated = []
+        for entry in deliveries:
+            message = self._db.execute(self._q["redeliver"], {"visible_at": visible_at, "seq": entry[0]}).fetchone()
+            repeated.append(stored_message(message, queue.queue_id, entry[1], fifo=True))
+            entry[2] = visible_at
+        self._db.execute(
+            self._q["put_attempt"], (queue.queue_id, request.attempt_id, created_at, json.dumps(deliveries))
+        )
+        return repeated
+
+
+def _insert_row(queue_id: int, m: NewMessage, now: int) -> tuple:
+    return (queue_id, m.message_id, m.body, m.md5_of_body, m.attributes, m.md5_of_attributes, m.system_attributes,
+            m.md5_of_system_attributes, m.sender_id, now, now + m.delay_ms, m.group_id, m.dedup_id)
