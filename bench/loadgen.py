@@ -379,9 +379,10 @@ def run_load(
     groups = [list(range(p, connections, processes)) for p in range(processes)]
     cpu_marks: list[tuple[float, float]] = []
     watcher = None
+    load_done = threading.Event()
     if watch_pid is not None and duration is not None:
         watcher = threading.Thread(
-            target=_sample_cpu, args=(watch_pid, (measure_from, stop_at), cpu_marks), daemon=True
+            target=_sample_cpu, args=(watch_pid, (measure_from, stop_at), cpu_marks, load_done), daemon=True
         )
         watcher.start()
     raw_results: list[dict] = []
@@ -407,6 +408,7 @@ def run_load(
                 raw_results.append({"fatal": f"worker {p.pid} died"})
             p.join()
     if watcher is not None:
+        load_done.set()
         watcher.join()
     result = LoadResult(window_start=measure_from)
     if len(cpu_marks) == 2:
@@ -436,12 +438,16 @@ def run_load(
     return result
 
 
-def _sample_cpu(pid: int, at: tuple[float, ...], out: list[tuple[float, float]]) -> None:
-    """Record (monotonic time, process CPU seconds) of ``pid`` at each instant in ``at``."""
+def _sample_cpu(pid: int, at: tuple[float, ...], out: list[tuple[float, float]], done: threading.Event) -> None:
+    """Record (monotonic time, CPU seconds of ``pid``) at each instant of ``at``.
+
+    ``done`` cuts the wait short when the load ends early (e.g. a drained queue), so a
+    generous time cap never turns into idle waiting.
+    """
     for t in at:
         delay = t - time.monotonic()
         if delay > 0:
-            time.sleep(delay)
+            done.wait(delay)
         cpu = server_cpu_seconds(pid)
         if cpu is None:
             return
