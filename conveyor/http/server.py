@@ -41,7 +41,7 @@ def _status_line(status: int) -> bytes:
     return line if line is not None else f"HTTP/1.1 {status} Status\r\n".encode("ascii")
 
 
-def encode_response(response: HttpResponse, keep_alive: bool) -> bytes:
+def encode_response(response: HttpResponse, keep_alive: bool, head_only: bool = False) -> bytes:
     """Serialise a response; Content-Length always, ``Connection: close`` when closing."""
     body = response.body
     head = f"Content-Type: {response.content_type}\r\nContent-Length: {len(body)}\r\n"
@@ -49,7 +49,7 @@ def encode_response(response: HttpResponse, keep_alive: bool) -> bytes:
         head += f"{name}: {value}\r\n"
     if not keep_alive:
         head += "Connection: close\r\n"
-    return b"".join((_status_line(response.status), head.encode("latin-1"), b"\r\n", body))
+    return b"".join((_status_line(response.status), head.encode("latin-1"), b"\r\n", b"" if head_only else body))
 
 
 def _plain(status: int, text: str) -> bytes:
@@ -97,6 +97,7 @@ class HttpProtocol(asyncio.Protocol):
         self._client: tuple[str, int] | None = None
         self._queue: deque[tuple[HttpRequest, bool] | bytes] = deque()
         self._busy = False
+        self._continue_pending = False
         self._paused = False
         self._closed = False
         self._last_active = 0.0
@@ -176,8 +177,11 @@ class HttpProtocol(asyncio.Protocol):
         length = self._headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self._state.max_body:
             raise _Reject(413, "Request Entity Too Large")
-        if self._headers.get("expect", "").lower() == "100-continue" and not self._busy and not self._queue:
-            self._transport.write(_CONTINUE)  # type: ignore[union-attr]
+        if self._headers.get("expect", "").lower() == "100-continue":
+            if self._busy or self._queue:
+                self._continue_pending = True  # sent once the answers before it are out
+            else:
+                self._transport.write(_CONTINUE)  # type: ignore[union-attr]
 
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
@@ -186,6 +190,7 @@ class HttpProtocol(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        self._continue_pending = False
         request = self._build_request()
         keep_alive = self._parser.should_keep_alive() and not self._state.closing
         self._queue.append((request, keep_alive))
@@ -237,13 +242,16 @@ class HttpProtocol(asyncio.Protocol):
             if transport.is_closing():
                 break
             keep_alive = keep_alive and not self._state.closing
-            transport.write(encode_response(response, keep_alive))
+            transport.write(encode_response(response, keep_alive, request.method == "HEAD"))
             if not keep_alive:
                 self._closed = True
                 transport.close()
                 break
             self._resume_if_drained()
         self._busy = False
+        if self._continue_pending and not self._closed:
+            self._continue_pending = False
+            transport.write(_CONTINUE)
         self._last_active = self._loop.time()
         if self._state.closing:
             self.close()

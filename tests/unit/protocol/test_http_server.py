@@ -193,3 +193,24 @@ async def test_idle_timeout_closes_quiet_connections() -> None:
     assert await asyncio.wait_for(reader.read(), 3) == b""
     server.close()
     await server.wait_closed()
+
+
+async def test_expect_100_continue_waits_for_earlier_answers(echo_port: int) -> None:
+    reader, writer = await _connect(echo_port)
+    writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    writer.write(b"POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+    assert (await _read_response(reader))[2] == b"GET /slow "
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert interim.startswith(b"HTTP/1.1 100 Continue")
+    writer.write(b"ok")
+    assert (await _read_response(reader))[2] == b"POST /e ok"
+    writer.close()
+
+
+async def test_head_answer_has_length_but_no_body(echo_port: int) -> None:
+    reader, writer = await _connect(echo_port)
+    writer.write(b"HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Length: 8\r\n" in head
+    assert (await _read_response(reader))[2] == b"GET /g "
+    writer.close()
