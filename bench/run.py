@@ -567,6 +567,8 @@ def add_ratios(b: Bench, name: str, r: dict) -> None:
             r["target_met"] = bool(ok(r))
         except (TypeError, KeyError):
             r["target_met"] = False
+    if "failed" in r:
+        return
     if name == "longpoll_latency":
         rtt = b.results.get("reference", {}).get("rtt_p50_ms")
         r["ratio_to_reference"] = _r(r["p50_ms"] / rtt, 2) if rtt and r.get("p50_ms") else None
