@@ -36,6 +36,7 @@ from conveyor.model.types import (
 )
 from conveyor.storage.receipts import decode_receipt, new_nonce
 from conveyor.storage.sqlite import sql
+from conveyor.storage.sqlite.fair import FairScheduler
 from conveyor.storage.sqlite.fifo import FifoStore
 from conveyor.storage.sqlite.rows import stored_message
 
@@ -53,6 +54,8 @@ class SqliteStorage:
         self._queues: dict[tuple[str, str], QueueRecord] = {}
         self._commit: asyncio.Future[None] | None = None
         self._fifo: FifoStore | None = None
+        self._fair: FairScheduler | None = None
+        self._tenant_queues: set[int] = set()  # standard queues whose messages carry group ids
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -64,9 +67,11 @@ class SqliteStorage:
         db.executescript(sql.schema())
         self._db = db
         self._fifo = FifoStore(db, self._q)
-        for row in db.execute(self._q["live_queues"]):
-            record = _queue_from_row(row)
-            self._queues[(record.account_id, record.name)] = record
+        self._fair = FairScheduler(db, self._q)
+        self._reload_queues()
+        for record in self._queues.values():
+            if not record.fifo and db.execute(self._q["has_groups"], (record.queue_id,)).fetchone():
+                self._tenant_queues.add(record.queue_id)
 
     async def close(self) -> None:
         if self._commit is not None:
@@ -202,6 +207,12 @@ class SqliteStorage:
 
     # -- messages ----------------------------------------------------------------------------
     @property
+    def fair(self) -> FairScheduler:
+        if self._fair is None:
+            raise RuntimeError("storage is not open")
+        return self._fair
+
+    @property
     def fifo(self) -> FifoStore:
         if self._fifo is None:
             raise RuntimeError("storage is not open")
@@ -214,6 +225,8 @@ class SqliteStorage:
             await done
             return outcomes
         qid = queue.queue_id
+        if any(m.group_id is not None for m in messages):
+            self._tenant_queues.add(qid)
         self.db.executemany(
             self._q["insert_message"],
             [
@@ -248,16 +261,18 @@ class SqliteStorage:
 
     def _receive_standard(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
         nonce = new_nonce()
-        rows = self.db.execute(
-            self._q["receive_standard"],
-            {
-                "visible_at": now + request.visibility_ms,
-                "now": now,
-                "nonce": nonce,
-                "queue_id": queue.queue_id,
-                "limit": request.max_messages,
-            },
-        ).fetchall()
+        visible_at = now + request.visibility_ms
+        rows = []
+        if queue.queue_id in self._tenant_queues:
+            noisy = self.fair.noisy_tenants(queue, now)
+            if noisy:
+                for seq in self.fair.quiet_first(queue, now, request.max_messages, noisy):
+                    params = {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
+                    rows.append(self.db.execute(self._q["deliver"], params).fetchone())
+        if len(rows) < request.max_messages:
+            params = {"visible_at": visible_at, "now": now, "nonce": nonce, "queue_id": queue.queue_id,
+                      "limit": request.max_messages - len(rows)}
+            rows += self.db.execute(self._q["receive_standard"], params).fetchall()
         return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
 
     async def delete(self, queue: QueueRecord, receipt_handles: list[str], now: int) -> list[SqsError | None]:

@@ -16,6 +16,7 @@ import sqlite3
 
 from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, SendOutcome, StoredMessage
 from conveyor.storage.receipts import new_nonce
+from conveyor.storage.sqlite.groups import groups_after
 from conveyor.storage.sqlite.rows import SequenceBase, stored_message
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
@@ -60,7 +61,8 @@ class FifoStore:
         visible_at = now + request.visibility_ms
         delivered: list[StoredMessage] = []
         keys: list[int] = []
-        for group in self._groups_from_cursor(queue.queue_id):
+        start = self._cursor.get(queue.queue_id, "")
+        for group in groups_after(self._db, self._q["next_group"], queue.queue_id, start, _GROUP_SCAN_LIMIT):
             for seq in self._deliverable(queue.queue_id, group, now, request.max_messages - len(delivered)):
                 row = self._db.execute(
                     self._q["deliver"], {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
@@ -76,23 +78,6 @@ class FifoStore:
                 self._q["put_attempt"], (queue.queue_id, request.attempt_id, now, json.dumps(deliveries))
             )
         return delivered
-
-    def _groups_from_cursor(self, queue_id: int):  # type: ignore[no-untyped-def]
-        """Group ids after the round-robin cursor, wrapping around once."""
-        start = self._cursor.get(queue_id, "")
-        current = start
-        wrapped = False
-        for _ in range(_GROUP_SCAN_LIMIT):
-            row = self._db.execute(self._q["next_group"], (queue_id, current)).fetchone()
-            if row is None:
-                if wrapped or start == "":
-                    return
-                wrapped, current = True, ""
-                continue
-            current = row[0]
-            if wrapped and current > start:
-                return
-            yield current
 
     def _deliverable(self, queue_id: int, group: str, now: int, room: int) -> list[int]:
         """Keys of the visible messages at the group's head, or none if the group is blocked."""

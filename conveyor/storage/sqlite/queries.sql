@@ -107,3 +107,14 @@ INSERT OR REPLACE INTO receive_attempts (queue_id, attempt_id, created_at, deliv
 
 -- name: expire_attempts
 DELETE FROM receive_attempts WHERE queue_id = ? AND created_at <= ?;
+
+-- name: in_flight_by_group
+SELECT group_id, count(*) FROM messages
+WHERE queue_id = ? AND visible_at > ? AND received = 1
+GROUP BY group_id;
+
+-- name: visible_in_group
+SELECT seq FROM messages WHERE queue_id = ? AND group_id = ? AND visible_at <= ? ORDER BY seq LIMIT ?;
+
+-- name: has_groups
+SELECT 1 FROM messages WHERE queue_id = ? AND group_id IS NOT NULL LIMIT 1;
