@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from conveyor.errors import InvalidParameterValue, MessageNotInflight, ReceiptHandleIsInvalid
+from conveyor.errors import InvalidParameterValue, MessageNotInflight, OverLimit, ReceiptHandleIsInvalid
 from conveyor.model.queue_attributes import defaults_for
 from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, VisibilityChange
 from conveyor.storage.base import Storage
@@ -190,3 +190,17 @@ async def test_file_store_survives_reopen_with_in_flight_messages(tmp_path) -> N
     bodies = sorted(m.body for m in await second.receive(reopened, receive_request(), T0 + 60 * S))
     assert bodies == ["in-flight", "kept"]
     await second.close()
+
+
+async def test_receive_refuses_past_the_in_flight_limit(tmp_path) -> None:
+    storage = SqliteStorage(str(tmp_path / "limit.db"), max_in_flight=15)
+    await storage.open()
+    queue = await new_queue(storage)
+    await storage.send(queue, [message(str(i)) for i in range(30)], T0)
+    assert len(await storage.receive(queue, receive_request(max_messages=10), T0)) == 10
+    assert len(await storage.receive(queue, receive_request(max_messages=10), T0)) == 10
+    with pytest.raises(OverLimit):
+        await storage.receive(queue, receive_request(max_messages=10), T0)
+    again = await storage.receive(queue, receive_request(max_messages=10), T0 + 30 * S)  # none in flight now
+    assert len(again) == 10
+    await storage.close()

@@ -24,7 +24,8 @@ import json
 import sqlite3
 from typing import Literal
 
-from conveyor.errors import InvalidParameterValue, MessageNotInflight, SqsError
+from conveyor.errors import InvalidParameterValue, MessageNotInflight, OverLimit, SqsError
+from conveyor.model import limits
 from conveyor.model.types import (
     NewMessage,
     QueueRecord,
@@ -46,8 +47,12 @@ _MAX_TOTAL_VISIBILITY_MS = 43_200_000
 
 
 class SqliteStorage:
-    def __init__(self, path: str, *, durability: Durability = "process") -> None:
+    def __init__(
+        self, path: str, *, durability: Durability = "process", max_in_flight: int = limits.MAX_INFLIGHT_STANDARD
+    ) -> None:
         self._path = path
+        self._max_in_flight = max_in_flight
+        self._in_flight: dict[int, tuple[int, int]] = {}  # queue id -> (counted at, in-flight count)
         self._durability = durability
         self._db: sqlite3.Connection | None = None
         self._q = sql.queries()
@@ -249,12 +254,24 @@ class SqliteStorage:
         retry = queue.fifo and request.attempt_id is not None
         if self._commit is None and not retry and not self._any_visible(queue, now):
             return []  # nothing to hand out: don't open a transaction just to find that
+        in_flight = self._in_flight_count(queue, now)
         done = self._write()
         receive = self.fifo.receive if queue.fifo else self._receive_standard
         messages = receive(queue, request, now)
+        self._in_flight[queue.queue_id] = (self._in_flight[queue.queue_id][0], in_flight + len(messages))
         if messages:
             await done
         return messages
+
+    def _in_flight_count(self, queue: QueueRecord, now: int) -> int:
+        """In-flight messages, recounted at most once a second (and always near the limit); OverLimit at it."""
+        counted = self._in_flight.get(queue.queue_id)
+        if counted is None or now - counted[0] >= 1000 or counted[1] >= self._max_in_flight * 0.9:
+            count = self.db.execute(self._q["count_in_flight"], (queue.queue_id, now)).fetchone()[0]
+            counted = self._in_flight[queue.queue_id] = (now, count)
+        if counted[1] >= self._max_in_flight:
+            raise OverLimit(f"Too many messages in flight: the limit for a queue is {self._max_in_flight}.")
+        return counted[1]
 
     def _any_visible(self, queue: QueueRecord, now: int) -> bool:
         return self.db.execute(self._q["any_visible"], (queue.queue_id, now)).fetchone() is not None

@@ -118,3 +118,6 @@ SELECT seq FROM messages WHERE queue_id = ? AND group_id = ? AND visible_at <= ?
 
 -- name: has_groups
 SELECT 1 FROM messages WHERE queue_id = ? AND group_id IS NOT NULL LIMIT 1;
+
+-- name: count_in_flight
+SELECT count(*) FROM messages WHERE queue_id = ? AND visible_at > ? AND received = 1;
