@@ -13,6 +13,7 @@ from conveyor.errors import InvalidAction, MalformedRequest
 from conveyor.http.types import HttpRequest, HttpResponse
 from conveyor.protocol.errors import wire_error
 from conveyor.protocol.shapes import OPERATIONS
+from conveyor.protocol.typecheck import check_input
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
 TARGET_PREFIX = "AmazonSQS."
@@ -43,6 +44,7 @@ def decode_json_request(request: HttpRequest) -> tuple[str, dict[str, Any]]:
         raise MalformedRequest("The request body could not be parsed as JSON.") from None
     if not isinstance(params, dict):
         raise MalformedRequest("The request body must be a JSON object.")
+    check_input(action, params)
     return action, params
 
 
