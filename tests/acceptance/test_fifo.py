@@ -81,7 +81,8 @@ def test_per_message_group_throughput_needs_message_group_scope(sqs: Any, make_f
     url = make_fifo(DeduplicationScope="messageGroup", FifoThroughputLimit="perMessageGroupId")
     expect_error(sqs.set_queue_attributes, "InvalidAttributeValue", QueueUrl=url,
                  Attributes={"DeduplicationScope": "queue"})
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"})
+    sqs.set_queue_attributes(QueueUrl=url,
+                             Attributes={"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"})
     other = make_fifo()
     expect_error(sqs.set_queue_attributes, "InvalidAttributeValue", QueueUrl=other,
                  Attributes={"FifoThroughputLimit": "perMessageGroupId"})
