@@ -5,12 +5,17 @@ clock, so the 5-minute windows and visibility timeouts are stepped, never slept 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from .conftest import expect_error, queue_counts, receive_all, unique_name
+from conveyor.config import ServerConfig
+from conveyor.embedded import EmbeddedServer
+
+from .conftest import expect_error, json_client, queue_counts, receive_all, unique_name
 
 FifoMaker = Callable[..., str]
 
@@ -441,3 +446,96 @@ def test_receive_attempt_expires_after_five_minutes(sqs: Any, make_fifo: FifoMak
     retry = receive(sqs, url, ReceiveRequestAttemptId="att")
     assert bodies(retry) == ["a1"]
     assert retry[0]["ReceiptHandle"] != first[0]["ReceiptHandle"]
+
+
+# ------------------------------------------------------------------------------------ concurrency
+
+GROUPS = 20
+PER_GROUP = 200
+CONSUMERS = 8
+
+
+def test_concurrent_consumers_keep_group_order_and_exclusivity() -> None:
+    """20 groups × 200 messages sent in batches while 8 consumer threads receive (10 at a time,
+    30 s visibility) and delete. Every group must be processed exactly in send order, each message
+    once, none lost, and no two consumers may ever hold messages of the same group at once.
+
+    A consumer gives its groups up *before* it sends the delete: until that delete lands the server
+    may not hand the group to anyone else, so whoever gets it next must find it released already.
+    """
+    with EmbeddedServer(ServerConfig(store="memory", port=0)) as embedded:  # real clock, real threads
+        sqs = json_client(embedded.endpoint_url)
+        url = sqs.create_queue(QueueName=unique_name("conc") + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        lock = threading.Lock()
+        holder: dict[str, int] = {}  # group -> consumer holding it
+        processed: dict[str, list[int]] = {f"g{g:02d}": [] for g in range(GROUPS)}
+        seen_ids: set[str] = set()
+        violations: list[str] = []
+        errors: list[BaseException] = []
+        done = threading.Event()
+        total = GROUPS * PER_GROUP
+
+        def produce(groups: range) -> None:
+            client = json_client(embedded.endpoint_url)
+            try:
+                for start in range(0, PER_GROUP, 10):
+                    for g in groups:
+                        entries = [
+                            {"Id": str(i), "MessageBody": f"g{g:02d}:{i}", "MessageGroupId": f"g{g:02d}",
+                             "MessageDeduplicationId": f"g{g:02d}-{i}"}
+                            for i in range(start, start + 10)
+                        ]
+                        result = client.send_message_batch(QueueUrl=url, Entries=entries)
+                        assert not result.get("Failed"), result
+            except BaseException as exc:
+                errors.append(exc)
+
+        def consume(me: int) -> None:
+            client = json_client(embedded.endpoint_url)
+            try:
+                while not done.is_set():
+                    got = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30,
+                                                 WaitTimeSeconds=1).get("Messages", [])
+                    if not got:
+                        continue
+                    groups = []
+                    with lock:
+                        for message in got:
+                            group, index = message["Body"].split(":")
+                            if holder.get(group, me) != me:
+                                violations.append(f"{group} held by {holder[group]} and {me}")
+                            holder[group] = me
+                            groups.append(group)
+                            if message["MessageId"] in seen_ids:
+                                violations.append(f"{message['Body']} delivered twice")
+                            seen_ids.add(message["MessageId"])
+                            processed[group].append(int(index))
+                    time.sleep(0.001)  # "work" while the groups are held
+                    with lock:
+                        for group in set(groups):
+                            del holder[group]
+                        if len(seen_ids) >= total:
+                            done.set()
+                    result = client.delete_message_batch(QueueUrl=url, Entries=[
+                        {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(got)
+                    ])
+                    assert not result.get("Failed"), result
+            except BaseException as exc:
+                errors.append(exc)
+                done.set()
+
+        threads = [threading.Thread(target=produce, args=(range(p, GROUPS, 4),)) for p in range(4)]
+        threads += [threading.Thread(target=consume, args=(c,)) for c in range(CONSUMERS)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        done.wait(60)
+        for thread in threads:
+            thread.join(30)
+        elapsed = time.monotonic() - started
+        assert not errors, errors
+        assert not violations, violations[:10]
+        assert processed == {group: list(range(PER_GROUP)) for group in processed}
+        assert len(seen_ids) == total
+        assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+        assert elapsed < 30, elapsed
