@@ -56,7 +56,11 @@ def _serve(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         await serve_forever(ConveyorServer(config), stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except OSError as exc:  # cannot bind the port, cannot create or open the data dir, ...
+        print(f"conveyor: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +128,54 @@ def test_server_process_fails_fast_with_stderr_when_the_server_cannot_start(tmp_
     with pytest.raises(RuntimeError, match=r"server\.prot"):
         server.__enter__()
     assert not server.is_running()
+
+
+def _serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "conveyor", "serve", *args],
+                          capture_output=True, text=True, timeout=20, cwd=tmp_path)
+
+
+def test_port_in_use_exits_non_zero_with_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _serve(tmp_path, "--port", str(port), "--store", "memory")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "address already in use" in lines[0].lower()
+
+
+def test_data_dir_that_is_a_file_exits_non_zero_with_one_line(tmp_path):
+    (tmp_path / "not-a-dir").write_text("")
+    result = _serve(tmp_path, "--port", str(free_port()), "--data-dir", str(tmp_path / "not-a-dir"))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "not-a-dir" in lines[0]
+
+
+def test_sigterm_during_a_long_poll_stops_promptly(start_server):
+    """A worker is almost always inside a 20 s long poll; stopping the server must not wait it out."""
+    server = start_server()
+    sqs = sqs_client(server.endpoint_url, read_timeout=30)
+    url = sqs.create_queue(QueueName="idle")["QueueUrl"]
+    outcome: dict[str, object] = {}
+
+    def long_poll() -> None:
+        try:
+            outcome["response"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+        except Exception as exc:
+            outcome["error"] = exc
+
+    poller = threading.Thread(target=long_poll, daemon=True)
+    poller.start()
+    time.sleep(0.5)  # the receive is now waiting on the server
+    started = time.monotonic()
+    assert server.terminate(timeout=5) == 0, server.stderr_text()
+    assert time.monotonic() - started < 5
+    poller.join(5)
+    assert not poller.is_alive()
+    # The waiting receive is answered (empty) or its connection closed, not left hanging.
+    assert outcome.get("response", {}).get("Messages") is None

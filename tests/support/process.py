@@ -163,7 +163,8 @@ class ServerProcess:
                 return self._proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-                raise ServerError(f"server ignored SIGTERM for {timeout}s:\n{self.stderr_text()}") from None
+                raise ServerError(f"server did not exit within {timeout}s of SIGTERM (killed):\n"
+                                  f"{self.stderr_text()}") from None
         return self._proc.returncode
 
     def restart(self, *, graceful: bool = True) -> ServerProcess:
