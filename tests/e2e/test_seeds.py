@@ -133,27 +133,41 @@ def test_heartbeat_keeps_a_long_job_from_being_redelivered(server, sqs, workers)
     assert "成功處理並刪除訊息,job_id=long" in log
 
 
-def test_send_to_standard_queue_seed(server, sqs, tmp_path):
+def test_seed_send_functions(server, sqs, tmp_path):
+    """``send_to_standard_queue`` and ``send_to_fifo_queue`` as written, configured only by the environment."""
     url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    fifo_url = sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     message = {"order_id": "ORD-1", "action": "create", "amount": 42.5, "note": "訂單"}
     env = client_env(server.endpoint_url)
     env["PYTHONPATH"] = str(HERE)
     result = subprocess.run(
         [sys.executable, "-c",
          "import json, sys\n"
-         "from seed_send_messages import send_to_standard_queue\n"
-         "print(send_to_standard_queue(sys.argv[1], json.loads(sys.argv[2])))\n",
-         url, json.dumps(message)],
+         "from seed_send_messages import send_to_fifo_queue, send_to_standard_queue\n"
+         "message = json.loads(sys.argv[3])\n"
+         "print(send_to_standard_queue(sys.argv[1], message))\n"
+         "for step in range(3):\n"
+         "    print(send_to_fifo_queue(sys.argv[2], {**message, 'step': step}, 'user-1'))\n",
+         url, fifo_url, json.dumps(message)],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 0, result.stderr
-    message_id = result.stdout.strip()
+    message_id, *fifo_ids = result.stdout.split()
+    order_created = {"MessageType": {"DataType": "String", "StringValue": "OrderCreated"}}
 
     received = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=1)["Messages"]
     assert len(received) == 1
     assert received[0]["MessageId"] == message_id
     assert json.loads(received[0]["Body"]) == message
-    assert received[0]["MessageAttributes"] == {"MessageType": {"DataType": "String", "StringValue": "OrderCreated"}}
+    assert received[0]["MessageAttributes"] == order_created
+
+    # FIFO: three distinct dedup ids, one group: all three arrive, in order.
+    fifo = sqs.receive_message(QueueUrl=fifo_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                               AttributeNames=["MessageGroupId"])["Messages"]
+    assert [m["MessageId"] for m in fifo] == fifo_ids
+    assert [json.loads(m["Body"])["step"] for m in fifo] == [0, 1, 2]
+    assert all(m["Attributes"]["MessageGroupId"] == "user-1" for m in fifo)
+    assert all(m["MessageAttributes"] == order_created for m in fifo)
 
 
 class _Stop(Exception):
