@@ -833,6 +833,10 @@ def main(argv: list[str] | None = None) -> int:
         "args": {k: v for k, v in vars(args).items() if k != "scenario_list"},
     }
     print_table(b.results)
+    cpus = os.cpu_count() or 1
+    la = f"load average {load_before[0]:.1f} before, {meta['loadavg_after'][0]:.1f} after ({cpus} CPUs)"
+    busy = max(load_before[0], meta["loadavg_after"][0]) > cpus
+    print(la + ("; the machine was busy: trust the ratios, not the absolute rates" if busy else ""))
     if any("failed" in r for r in b.results.values()) and server_log:
         print("conveyor log tail:\n" + server_log, file=sys.stderr)
     out = Path(args.out)
