@@ -133,6 +133,21 @@ def test_heartbeat_keeps_a_long_job_from_being_redelivered(server, sqs, workers)
     assert "成功處理並刪除訊息,job_id=long" in log
 
 
+def test_failed_job_is_retried_after_its_visibility_timeout_with_growing_receive_count(server, sqs, workers):
+    url = sqs.create_queue(QueueName="flaky-jobs")["QueueUrl"]
+    workers.start(url, 2, "w")
+    sent_at = time.monotonic()
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"job_id": "bad", "fail": True}))
+    wait_for(lambda: len(workers.events()) >= 3, 12, "three attempts at the failing job")
+    elapsed = time.monotonic() - sent_at
+    assert elapsed >= 3.5, f"three attempts within {elapsed:.1f}s: the 2 s visibility timeout was not honoured"
+    assert workers.events()[:3] == [("w", "start", "bad")] * 3
+    log = read(workers.logs["w"])
+    assert log.count("處理訊息失敗(receive_count=") >= 2, log
+    assert "處理訊息失敗(receive_count=1)" in log and "處理訊息失敗(receive_count=2)" in log, log
+    wait_for(lambda: "訊息重試次數偏高(3 次)" in read(workers.logs["w"]), 5, "the third attempt's warning")
+
+
 def test_seed_send_functions(server, sqs, tmp_path):
     """``send_to_standard_queue`` and ``send_to_fifo_queue`` as written, configured only by the environment."""
     url = sqs.create_queue(QueueName="orders")["QueueUrl"]

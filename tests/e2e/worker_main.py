@@ -3,7 +3,7 @@
 ``python worker_main.py QUEUE_URL RECORD_FILE VISIBILITY_TIMEOUT NAME``: the endpoint, region and
 credentials come from the environment (``AWS_ENDPOINT_URL_SQS``, ...), as they would in a pod.
 Each job ``{"job_id": ..., "seconds": N}`` appends ``NAME start JOB`` and, ``N`` seconds later,
-``NAME done JOB`` to RECORD_FILE.
+``NAME done JOB`` to RECORD_FILE; a job with ``"fail": true`` raises after its start line.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class RecordingWorker(InferenceWorker):
 
     def handle(self, body: dict) -> None:
         self._write("start", body["job_id"])
+        if body.get("fail"):
+            raise RuntimeError(f"model crashed on {body['job_id']}")
         time.sleep(float(body.get("seconds", 0)))
         self._write("done", body["job_id"])
 
