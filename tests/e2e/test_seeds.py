@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.process import client_env
+from tests.support.process import client_env, die_with_parent
 
 HERE = Path(__file__).resolve().parent
 SEEDS = Path("/work/shared/seeds")
@@ -58,6 +58,7 @@ class Workers:
                      str(visibility_timeout), name],
                     env=client_env(self.server.endpoint_url), cwd=self.tmp_path,
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                    preexec_fn=die_with_parent,
                 )
             self.children.append(proc)
             self.logs[name], self.procs[name] = log, proc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -22,10 +23,32 @@ import time
 import urllib.error
 import urllib.request
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 _LIVE: weakref.WeakSet[ServerProcess] = weakref.WeakSet()
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a ``preexec_fn`` that has the kernel SIGKILL the child when the test run dies,
+    so even a killed pytest leaves no server behind (``atexit`` and fixtures cover the rest).
+    The kernel ties this to the *thread* that started the child: start servers from the main thread."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved now, not in the forked child
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def set_death_signal() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+    return set_death_signal
+
+
+die_with_parent = _parent_death_signal()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -122,7 +145,7 @@ class ServerProcess:
         env = {**os.environ, **(self.env or {})}
         with open(self._workdir / f"stdout-{self._starts}.log", "wb") as out, open(self._stderr_path, "wb") as err:
             self._proc = subprocess.Popen(self.command(), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                          cwd=self._workdir, env=env)
+                                          cwd=self._workdir, env=env, preexec_fn=die_with_parent)
         _LIVE.add(self)
         deadline = time.monotonic() + self.startup_timeout
         while True:
