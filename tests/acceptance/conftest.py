@@ -175,11 +175,12 @@ def queue_counts(sqs: Any, url: str) -> tuple[int, int, int]:
 def receive_all(sqs: Any, url: str, **kwargs: Any) -> list[dict[str, Any]]:
     """Short-poll receives until an empty answer (the manual clock never moves meanwhile)."""
     messages: list[dict[str, Any]] = []
-    while True:
+    for _ in range(1000):
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, **kwargs).get("Messages", [])
         if not got:
             return messages
         messages.extend(got)
+    raise AssertionError("the queue never ran dry (VisibilityTimeout=0?)")
 
 
 # ------------------------------------------------------------------------------------ long polls
