@@ -77,6 +77,8 @@ class ConveyorServer:
     async def stop(self) -> None:
         if self._http is not None:
             self._http.close()
+            if self.service is not None:
+                self.service.waiters.close()  # long polls answer (empty) now instead of holding the stop
             await self._http.wait_closed()
             self._http = None
         await self.storage.close()

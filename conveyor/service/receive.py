@@ -60,6 +60,8 @@ class ReceiveActions(ActionGroup):
             next_visible = await self.storage.next_visible_at(queue, now)
             until = deadline if next_visible is None else min(deadline, next_visible)
             woken = await self.waiters.wait(queue.queue_id, until)
+            if self.waiters.closed:
+                return []  # the server is stopping: answer now rather than hold the connection
             current = await self.storage.get_queue(queue.account_id, queue.name)
             if current is None or current.queue_id != queue.queue_id:
                 return []  # deleted while we waited

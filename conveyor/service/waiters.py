@@ -20,6 +20,13 @@ class Waiters:
         self._clock = clock
         self._waiting: dict[int, OrderedDict[int, asyncio.Future[bool]]] = {}
         self._next_token = 0
+        self.closed = False
+
+    def close(self) -> None:
+        """Shutting down: wake every waiter now, and let no new one sleep."""
+        self.closed = True
+        for queue_id in list(self._waiting):
+            self.notify_all(queue_id)
 
     def notify(self, queue_id: int, count: int = 1) -> None:
         """Wake up to ``count`` receivers waiting on the queue, oldest first."""
@@ -37,6 +44,8 @@ class Waiters:
 
     async def wait(self, queue_id: int, until: int) -> bool:
         """Sleep until notified (True) or until the clock reaches ``until`` (False)."""
+        if self.closed:
+            return False
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         token = self._next_token
         self._next_token += 1
