@@ -244,6 +244,15 @@ def test_stale_receipt_handle_does_not_delete_redelivered_message(sqs: Any, queu
     assert queue_counts(sqs, queue_url) == (0, 0, 0)
 
 
+def test_latest_handle_still_deletes_after_visibility_expired(sqs: Any, queue_url: str, clock: Any) -> None:
+    sqs.send_message(QueueUrl=queue_url, MessageBody="late delete")
+    message = receive_one(sqs, queue_url, VisibilityTimeout=5)
+    clock.advance(10)  # visible again, but nobody received it since
+    assert queue_counts(sqs, queue_url) == (1, 0, 0)
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    assert queue_counts(sqs, queue_url) == (0, 0, 0)
+
+
 @pytest.mark.parametrize("handle", ["not-a-receipt-handle", "AAAA", "x" * 300])
 def test_invalid_receipt_handle(sqs: Any, queue_url: str, handle: str) -> None:
     sqs.send_message(QueueUrl=queue_url, MessageBody="stays")
