@@ -53,6 +53,7 @@ class MessageActions(ActionGroup):
                 message, size = self._new_message(queue, entry, ctx)
             except SqsError as exc:
                 failed.append(_failure(entry["Id"], exc))
+                total_size += _rejected_entry_size(entry)  # the 1 MiB counts every message sent
                 continue
             total_size += size
             accepted.append((entry["Id"], message))
@@ -195,6 +196,25 @@ async def _run_batch(
         else:
             failed.append(_failure(entry_id, error))
     return {"Successful": successful, "Failed": failed}
+
+
+def _rejected_entry_size(entry: dict[str, Any]) -> int:
+    """Bytes a rejected batch entry still adds to the request: body and attribute parts, as sent."""
+    size = 0
+    body = entry.get("MessageBody")
+    if isinstance(body, str):
+        size += len(body.encode("utf-8", "surrogatepass"))
+    attributes = entry.get("MessageAttributes")
+    if isinstance(attributes, dict):
+        for name, value in attributes.items():
+            size += len(str(name).encode("utf-8", "surrogatepass"))
+            if isinstance(value, dict):
+                for key in ("DataType", "StringValue"):
+                    if isinstance(value.get(key), str):
+                        size += len(value[key].encode("utf-8", "surrogatepass"))
+                if isinstance(value.get("BinaryValue"), str):
+                    size += len(value["BinaryValue"]) * 3 // 4  # base64 text: about the decoded size
+    return size
 
 
 def _failure(entry_id: str, error: SqsError) -> dict[str, Any]:

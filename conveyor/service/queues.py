@@ -159,8 +159,11 @@ def _encode_token(last_name: str) -> str:
 def _decode_token(token: Any) -> str | None:
     if token is None:
         return None
-    try:
-        return base64.urlsafe_b64decode(str(token).encode("ascii")).decode("utf-8")
+    try:  # validate: urlsafe_b64decode alone drops junk characters and accepts anything
+        name = base64.b64decode(str(token).encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (UnicodeError, binascii.Error, ValueError):
-        raise InvalidParameterValue("Invalid NextToken value.") from None
+        name = ""
+    if not name:
+        raise InvalidParameterValue("Invalid NextToken value.")
+    return name
 

@@ -210,6 +210,15 @@ def test_send_message_batch_request_errors(sqs: Any, queue_url: str, entries: li
     assert queue_counts(sqs, queue_url) == (0, 0, 0)
 
 
+def test_batch_size_counts_rejected_entries_too(sqs: Any, queue_url: str) -> None:
+    """The 1 MiB is the sum over every message in the request, not just the valid ones."""
+    entries = [{"Id": f"ok{i}", "MessageBody": "x" * 120_000} for i in range(8)]  # 960,000 bytes
+    entries += [{"Id": f"bad{i}", "MessageBody": "x" * 120_000 + "\x00"} for i in range(2)]
+    expect_error(sqs.send_message_batch, "AWS.SimpleQueueService.BatchRequestTooLong", 400,
+                 shape="BatchRequestTooLong", client=sqs, QueueUrl=queue_url, Entries=entries)  # fmt: skip
+    assert queue_counts(sqs, queue_url) == (0, 0, 0)
+
+
 def test_batch_of_exactly_one_mebibyte_is_accepted(sqs: Any, queue_url: str) -> None:
     entries = [{"Id": f"m{i}", "MessageBody": "x" * (1_048_576 // 4)} for i in range(4)]
     result = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from .conftest import expect_error, queue_counts, unique_name
 
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
@@ -141,6 +143,11 @@ def test_list_queues_pages_with_max_results_and_next_token(sqs: Any) -> None:
     whole = sqs.list_queues(QueueNamePrefix=prefix)
     assert sorted(whole["QueueUrls"]) == urls
     assert "NextToken" not in whole
+
+
+@pytest.mark.parametrize("token", ["!!!", "not base64 at all", "===="])
+def test_list_queues_invalid_next_token(sqs: Any, token: str) -> None:
+    expect_error(sqs.list_queues, "InvalidParameterValue", 400, MaxResults=5, NextToken=token)
 
 
 def test_list_queues_max_results_out_of_range(sqs: Any) -> None:
