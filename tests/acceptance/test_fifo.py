@@ -275,8 +275,6 @@ def test_sequence_numbers_increase_and_are_system_attributes(sqs: Any, make_fifo
         assert by_body[f"m{i}"]["MessageId"] == result["MessageId"]
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: SequenceNumber is the messages rowid, which SQLite reuses once "
-                   "the newest row is deleted (needs AUTOINCREMENT or a per-queue counter in the schema)")
 def test_sequence_numbers_keep_increasing_after_the_newest_message_is_deleted(
     sqs: Any, make_fifo: FifoMaker
 ) -> None:
@@ -287,6 +285,12 @@ def test_sequence_numbers_keep_increasing_after_the_newest_message_is_deleted(
     delete_all(sqs, url, receive(sqs, url))
     second = send(sqs, url, "second")
     assert int(second["SequenceNumber"]) > int(first["SequenceNumber"])
+    got = receive(sqs, url, AttributeNames=["SequenceNumber"])
+    assert [m["Attributes"]["SequenceNumber"] for m in got] == [second["SequenceNumber"]]
+    delete_all(sqs, url, got)
+    third = send(sqs, url, "third")
+    assert int(third["SequenceNumber"]) > int(second["SequenceNumber"])
+    assert send(sqs, url, "first")["SequenceNumber"] == first["SequenceNumber"]  # still a duplicate
 
 
 # ------------------------------------------------------------------------------------ order and blocking
