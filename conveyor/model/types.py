@@ -7,7 +7,7 @@ to understand them and the hot path decodes them only when a receive asks for th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(slots=True)
@@ -84,6 +84,15 @@ class QueueStats:
 
 
 @dataclass(slots=True)
+class Redrive:
+    """A source queue's dead-lettering: messages received this often go to the DLQ instead."""
+
+    dead_letter_queue: QueueRecord
+    max_receive_count: int
+    source_arn: str
+
+
+@dataclass(slots=True)
 class ReceiveRequest:
     """Everything storage needs to hand out messages atomically."""
 
@@ -91,7 +100,24 @@ class ReceiveRequest:
     visibility_ms: int
     retention_ms: int
     attempt_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    redrive: Redrive | None = None
+
+
+@dataclass(slots=True)
+class MoveTask:
+    """A message move task (DLQ redrive). ``up_to_key`` bounds it to the messages present at its start."""
+
+    task_id: str
+    source_queue_id: int
+    source_arn: str
+    destination_arn: str | None
+    max_rate: int | None
+    status: str
+    started_at: int
+    moved: int
+    to_move: int
+    up_to_key: int
+    failure_reason: str | None = None
 
 
 @dataclass(slots=True)

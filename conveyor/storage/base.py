@@ -11,10 +11,13 @@ transaction holding it has committed), so callers may acknowledge it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from conveyor.errors import SqsError
 from conveyor.model.types import (
+    MoveTask,
     NewMessage,
     QueueRecord,
     QueueStats,
@@ -23,6 +26,13 @@ from conveyor.model.types import (
     StoredMessage,
     VisibilityChange,
 )
+
+
+@dataclass(slots=True)
+class MoveStep:
+    moved: int
+    exhausted: bool  # no visible message of the task is left in the source (in-flight ones are skipped)
+    missing_destination: str | None = None  # an original source queue that no longer exists
 
 
 class Storage(Protocol):
@@ -87,3 +97,33 @@ class Storage(Protocol):
     async def next_visible_at(self, queue: QueueRecord, now: int) -> int | None:
         """When the next invisible message becomes visible; the backstop timer of long polls."""
         ...
+
+    # -- message move tasks ------------------------------------------------------------------
+    async def start_move_task(
+        self, source: QueueRecord, source_arn: str, destination_arn: str | None, max_rate: int | None, now: int
+    ) -> MoveTask:
+        """Record a RUNNING task over the messages the source holds now."""
+        ...
+
+    async def move_tasks(self, source_arn: str, limit: int) -> list[MoveTask]:
+        """The source's tasks, newest first."""
+        ...
+
+    async def get_move_task(self, task_id: str) -> MoveTask | None: ...
+
+    async def active_move_tasks(self) -> list[MoveTask]:
+        """RUNNING and CANCELLING tasks, to resume after a restart."""
+        ...
+
+    async def move_step(
+        self,
+        task: MoveTask,
+        source: QueueRecord,
+        destination_for: Callable[[str | None], QueueRecord | None],
+        limit: int,
+        now: int,
+    ) -> MoveStep:
+        """Move up to ``limit`` messages and count them on the task, atomically."""
+        ...
+
+    async def finish_move_task(self, task: MoveTask, status: str, failure_reason: str | None = None) -> None: ...

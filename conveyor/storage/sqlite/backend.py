@@ -22,28 +22,35 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 from conveyor.errors import InvalidParameterValue, MessageNotInflight, OverLimit, SqsError
 from conveyor.model import limits
 from conveyor.model.types import (
+    MoveTask,
     NewMessage,
     QueueRecord,
     QueueStats,
     ReceiveRequest,
+    Redrive,
     SendOutcome,
     StoredMessage,
     VisibilityChange,
 )
+from conveyor.storage.base import MoveStep
 from conveyor.storage.receipts import decode_receipt, new_nonce
 from conveyor.storage.sqlite import sql
+from conveyor.storage.sqlite.dead_letters import DeadLetters
 from conveyor.storage.sqlite.fair import FairScheduler
 from conveyor.storage.sqlite.fifo import FifoStore
-from conveyor.storage.sqlite.rows import stored_message
+from conveyor.storage.sqlite.keys import KeyAllocator
+from conveyor.storage.sqlite.rows import insert_row, stored_message
 
 Durability = Literal["process", "fsync"]
 
 _MAX_TOTAL_VISIBILITY_MS = 43_200_000
+_CANDIDATE_ROUNDS = 4  # receive rounds when candidates turn out to be dead letters
 
 
 class SqliteStorage:
@@ -60,6 +67,8 @@ class SqliteStorage:
         self._commit: asyncio.Future[None] | None = None
         self._fifo: FifoStore | None = None
         self._fair: FairScheduler | None = None
+        self._keys: KeyAllocator | None = None
+        self._dead_letters: DeadLetters | None = None
         self._tenant_queues: set[int] = set()  # standard queues whose messages carry group ids
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -71,8 +80,10 @@ class SqliteStorage:
         db.execute("PRAGMA temp_store=MEMORY")
         db.executescript(sql.schema())
         self._db = db
-        self._fifo = FifoStore(db, self._q)
+        self._keys = KeyAllocator(db)
+        self._fifo = FifoStore(db, self._q, self._keys)
         self._fair = FairScheduler(db, self._q)
+        self._dead_letters = DeadLetters(db, self._q, self._keys)
         self._reload_queues()
         for record in self._queues.values():
             if not record.fifo and db.execute(self._q["has_groups"], (record.queue_id,)).fetchone():
@@ -104,6 +115,7 @@ class SqliteStorage:
         future, self._commit = self._commit, None
         assert future is not None
         try:
+            self.keys.persist()
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.db.in_transaction:
@@ -212,6 +224,18 @@ class SqliteStorage:
 
     # -- messages ----------------------------------------------------------------------------
     @property
+    def keys(self) -> KeyAllocator:
+        if self._keys is None:
+            raise RuntimeError("storage is not open")
+        return self._keys
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        if self._dead_letters is None:
+            raise RuntimeError("storage is not open")
+        return self._dead_letters
+
+    @property
     def fair(self) -> FairScheduler:
         if self._fair is None:
             raise RuntimeError("storage is not open")
@@ -226,20 +250,15 @@ class SqliteStorage:
     async def send(self, queue: QueueRecord, messages: list[NewMessage], now: int) -> list[SendOutcome]:
         done = self._write()
         if queue.fifo:
-            outcomes = self.fifo.send(queue, messages, now, self._q["insert_message"])
+            outcomes = self.fifo.send(queue, messages, now)
             await done
             return outcomes
         qid = queue.queue_id
         if any(m.group_id is not None for m in messages):
             self._tenant_queues.add(qid)
+        first = self.keys.take(len(messages))
         self.db.executemany(
-            self._q["insert_message"],
-            [
-                (qid, m.message_id, m.body, m.md5_of_body, m.attributes, m.md5_of_attributes,
-                 m.system_attributes, m.md5_of_system_attributes, m.sender_id, now, now + m.delay_ms,
-                 m.group_id, m.dedup_id)
-                for m in messages
-            ],
+            self._q["insert_message"], [insert_row(first + i, qid, m, now) for i, m in enumerate(messages)]
         )
         await done
         return [SendOutcome(m.message_id) for m in messages]
@@ -279,18 +298,49 @@ class SqliteStorage:
     def _receive_standard(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
         nonce = new_nonce()
         visible_at = now + request.visibility_ms
+        if request.redrive is None and queue.queue_id not in self._tenant_queues:
+            params = {"visible_at": visible_at, "now": now, "nonce": nonce, "queue_id": queue.queue_id,
+                      "limit": request.max_messages}
+            rows = self.db.execute(self._q["receive_standard"], params).fetchall()
+            return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
         rows = []
+        for candidates in self._candidate_rounds(queue, request, now, lambda: request.max_messages - len(rows)):
+            for seq in self._after_dead_letters(candidates, request.redrive, now):
+                params = {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
+                rows.append(self.db.execute(self._q["deliver"], params).fetchone())
+        return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
+
+    def _candidate_rounds(
+        self, queue: QueueRecord, request: ReceiveRequest, now: int, room: Callable[[], int]
+    ) -> Iterator[list[tuple[int, int]]]:
+        """(key, receive count) of messages to hand out: quiet tenants first, then queue order.
+
+        Each round is taken after the previous one was delivered or dead-lettered, so a round
+        that only met dead letters is followed by another, up to a small bound.
+        """
         if queue.queue_id in self._tenant_queues:
             noisy = self.fair.noisy_tenants(queue, now)
             if noisy:
-                for seq in self.fair.quiet_first(queue, now, request.max_messages, noisy):
-                    params = {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
-                    rows.append(self.db.execute(self._q["deliver"], params).fetchone())
-        if len(rows) < request.max_messages:
-            params = {"visible_at": visible_at, "now": now, "nonce": nonce, "queue_id": queue.queue_id,
-                      "limit": request.max_messages - len(rows)}
-            rows += self.db.execute(self._q["receive_standard"], params).fetchall()
-        return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
+                yield self.fair.quiet_first(queue, now, room(), noisy)
+        for _ in range(_CANDIDATE_ROUNDS):
+            if room() <= 0:
+                return
+            candidates = self.db.execute(self._q["visible_candidates"], (queue.queue_id, now, room())).fetchall()
+            if not candidates:
+                return
+            yield candidates
+
+    def _after_dead_letters(self, candidates: list[tuple[int, int]], redrive: Redrive | None, now: int) -> list[int]:
+        """Move the candidates that were received too often to the DLQ; return the others' keys."""
+        if redrive is None:
+            return [seq for seq, _ in candidates]
+        keep = []
+        for seq, receive_count in candidates:
+            if receive_count >= redrive.max_receive_count:
+                self.dead_letters.to_dead_letter_queue(seq, redrive.dead_letter_queue, redrive.source_arn, now)
+            else:
+                keep.append(seq)
+        return keep
 
     async def delete(self, queue: QueueRecord, receipt_handles: list[str], now: int) -> list[SqsError | None]:
         results: list[SqsError | None] = []
@@ -348,6 +398,43 @@ class SqliteStorage:
     async def next_visible_at(self, queue: QueueRecord, now: int) -> int | None:
         row = self.db.execute(self._q["next_visible_at"], (queue.queue_id, now)).fetchone()
         return row[0] if row else None
+
+
+    # -- message move tasks ------------------------------------------------------------------
+    async def start_move_task(
+        self, source: QueueRecord, source_arn: str, destination_arn: str | None, max_rate: int | None, now: int
+    ) -> MoveTask:
+        done = self._write()
+        task = self.dead_letters.start_task(source, source_arn, destination_arn, max_rate, now)
+        await done
+        return task
+
+    async def move_tasks(self, source_arn: str, limit: int) -> list[MoveTask]:
+        return self.dead_letters.tasks_of_source(source_arn, limit)
+
+    async def get_move_task(self, task_id: str) -> MoveTask | None:
+        return self.dead_letters.task(task_id)
+
+    async def active_move_tasks(self) -> list[MoveTask]:
+        return self.dead_letters.active_tasks()
+
+    async def move_step(
+        self,
+        task: MoveTask,
+        source: QueueRecord,
+        destination_for: Callable[[str | None], QueueRecord | None],
+        limit: int,
+        now: int,
+    ) -> MoveStep:
+        done = self._write()
+        step = self.dead_letters.step(task, destination_for, limit, now)
+        await done
+        return step
+
+    async def finish_move_task(self, task: MoveTask, status: str, failure_reason: str | None = None) -> None:
+        done = self._write()
+        self.dead_letters.finish(task, status, failure_reason)
+        await done
 
 
 def _queue_from_row(row: tuple) -> QueueRecord:

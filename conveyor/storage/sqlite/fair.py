@@ -46,16 +46,16 @@ class FairScheduler:
         self._verdicts[queue.queue_id] = (now, noisy)
         return noisy
 
-    def quiet_first(self, queue: QueueRecord, now: int, limit: int, noisy: frozenset[str]) -> list[int]:
-        """Keys of up to ``limit`` visible messages of quiet tenants, tenants taken round-robin."""
-        keys: list[int] = []
+    def quiet_first(self, queue: QueueRecord, now: int, limit: int, noisy: frozenset[str]) -> list[tuple[int, int]]:
+        """(key, receive count) of up to ``limit`` visible messages of quiet tenants, tenants round-robin."""
+        keys: list[tuple[int, int]] = []
         last = None
         start = self._cursor.get(queue.queue_id, "")
         for tenant in groups_after(self._db, self._q["next_group"], queue.queue_id, start, _TENANT_SCAN_LIMIT):
             if tenant in noisy:
                 continue
             rows = self._db.execute(self._q["visible_in_group"], (queue.queue_id, tenant, now, limit - len(keys)))
-            keys.extend(seq for (seq,) in rows)
+            keys.extend(rows)
             last = tenant
             if len(keys) >= limit:
                 break

@@ -17,62 +17,40 @@ import sqlite3
 from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, SendOutcome, StoredMessage
 from conveyor.storage.receipts import new_nonce
 from conveyor.storage.sqlite.groups import groups_after
-from conveyor.storage.sqlite.rows import SequenceBase, stored_message
+from conveyor.storage.sqlite.keys import KeyAllocator
+from conveyor.storage.sqlite.rows import SequenceBase, insert_row, stored_message
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
 ATTEMPT_WINDOW_MS = 5 * 60 * 1000
 _GROUP_SCAN_LIMIT = 1000  # groups looked at by one receive, so a crowd of blocked groups stays cheap
-# SQLite hands out max(rowid) + 1, so deleting the newest message would let the next send reuse its
-# key, and an emptied table starts again at 1: SequenceNumbers would repeat or go back. The highest
-# key ever given to a FIFO message is kept in a dedup row of queue 0 (no queue has that id, so no
-# lookup or expiry ever touches it), and a send that would get a key at or below it is moved past it.
-_HIGH_WATER = (0, "", "")
-_NEVER = 2**62
-_MOVE_MESSAGE = "UPDATE messages SET seq = ? WHERE seq = ?"
-
 
 class FifoStore:
-    def __init__(self, db: sqlite3.Connection, queries: dict[str, str]) -> None:
+    def __init__(self, db: sqlite3.Connection, queries: dict[str, str], keys: KeyAllocator) -> None:
         self._db = db
         self._q = queries
+        self._keys = keys
         self._cursor: dict[int, str] = {}  # queue id -> last group served (round-robin start)
-        self._high_water: int | None = None  # highest message key ever issued to a FIFO message
 
     # -- send --------------------------------------------------------------------------------
-    def send(self, queue: QueueRecord, messages: list[NewMessage], now: int, insert: str) -> list[SendOutcome]:
+    def send(self, queue: QueueRecord, messages: list[NewMessage], now: int) -> list[SendOutcome]:
         by_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
         self._db.execute(self._q["expire_dedup"], (queue.queue_id, now))
         outcomes = []
-        high_water = self._issued_high_water()
         for message in messages:
             scope = (message.group_id or "") if by_group else ""
             known = self._db.execute(self._q["find_dedup"], (queue.queue_id, scope, message.dedup_id)).fetchone()
             if known is not None:
                 outcomes.append(SendOutcome(known[0], known[1]))
                 continue
-            cursor = self._db.execute(insert, _insert_row(queue.queue_id, message, now))
-            key = cursor.lastrowid
-            assert key is not None
-            if key <= high_water:  # a reused key: every key above it is free, the newest row is gone
-                self._db.execute(_MOVE_MESSAGE, (high_water + 1, key))
-                key = high_water + 1
-            high_water = key
+            key = self._keys.take(1)  # never reused, so sequence numbers only grow (see keys.py)
+            self._db.execute(self._q["insert_message"], insert_row(key, queue.queue_id, message, now))
             sequence = str(SequenceBase + key)
             self._db.execute(
                 self._q["put_dedup"],
                 (queue.queue_id, scope, message.dedup_id, message.message_id, sequence, now + DEDUP_WINDOW_MS),
             )
             outcomes.append(SendOutcome(message.message_id, sequence))
-        if high_water != self._high_water:
-            self._db.execute(self._q["put_dedup"], (*_HIGH_WATER, "", str(high_water), _NEVER))
-            self._high_water = high_water
         return outcomes
-
-    def _issued_high_water(self) -> int:
-        if self._high_water is None:
-            row = self._db.execute(self._q["find_dedup"], _HIGH_WATER).fetchone()
-            self._high_water = 0 if row is None else int(row[1])
-        return self._high_water
 
     # -- receive -----------------------------------------------------------------------------
     def receive(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
@@ -135,8 +113,3 @@ class FifoStore:
             self._q["put_attempt"], (queue.queue_id, request.attempt_id, created_at, json.dumps(deliveries))
         )
         return repeated
-
-
-def _insert_row(queue_id: int, m: NewMessage, now: int) -> tuple:
-    return (queue_id, m.message_id, m.body, m.md5_of_body, m.attributes, m.md5_of_attributes, m.system_attributes,
-            m.md5_of_system_attributes, m.sender_id, now, now + m.delay_ms, m.group_id, m.dedup_id)

@@ -19,10 +19,10 @@ UPDATE queues SET deleted_at = ? WHERE queue_id = ?;
 DELETE FROM messages WHERE queue_id = ?;
 
 -- name: insert_message
-INSERT INTO messages (queue_id, message_id, body, md5_body, attributes, md5_attributes,
+INSERT INTO messages (seq, queue_id, message_id, body, md5_body, attributes, md5_attributes,
                       sys_attributes, md5_sys_attributes, sender_id, sent_at, visible_at,
                       group_id, dedup_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: expire_messages
 DELETE FROM messages WHERE queue_id = ? AND sent_at <= ?;
@@ -114,10 +114,69 @@ WHERE queue_id = ? AND visible_at > ? AND received = 1
 GROUP BY group_id;
 
 -- name: visible_in_group
-SELECT seq FROM messages WHERE queue_id = ? AND group_id = ? AND visible_at <= ? ORDER BY seq LIMIT ?;
+SELECT seq, receive_count FROM messages WHERE queue_id = ? AND group_id = ? AND visible_at <= ? ORDER BY seq LIMIT ?;
 
 -- name: has_groups
 SELECT 1 FROM messages WHERE queue_id = ? AND group_id IS NOT NULL LIMIT 1;
 
 -- name: count_in_flight
 SELECT count(*) FROM messages WHERE queue_id = ? AND visible_at > ? AND received = 1;
+
+-- name: delete_by_key
+DELETE FROM messages WHERE seq = ?;
+
+-- name: copy_to_dead_letter
+INSERT INTO messages (seq, queue_id, message_id, body, md5_body, attributes, md5_attributes, sys_attributes,
+                      md5_sys_attributes, sender_id, sent_at, visible_at, received, receive_count,
+                      first_receive_at, group_id, dedup_id, dlq_source)
+SELECT :new_seq, :dlq, message_id, body, md5_body, attributes, md5_attributes, sys_attributes, md5_sys_attributes,
+       sender_id, CASE WHEN :fifo THEN :now ELSE sent_at END, :now, 0, receive_count, first_receive_at, group_id,
+       CASE WHEN :fifo THEN message_id ELSE dedup_id END, :source_arn
+FROM messages WHERE seq = :seq;
+
+-- name: copy_redriven
+INSERT INTO messages (seq, queue_id, message_id, body, md5_body, attributes, md5_attributes, sys_attributes,
+                      md5_sys_attributes, sender_id, sent_at, visible_at, group_id, dedup_id)
+SELECT :new_seq, :destination, :message_id, body, md5_body, attributes, md5_attributes, sys_attributes,
+       md5_sys_attributes, sender_id, :now, :now, group_id, dedup_id
+FROM messages WHERE seq = :seq;
+
+-- name: move_candidates
+SELECT seq, dlq_source FROM messages
+WHERE queue_id = ? AND visible_at <= ? AND seq <= ?
+ORDER BY sent_at, seq LIMIT ?;
+
+-- name: count_up_to
+SELECT count(*) FROM messages WHERE queue_id = ? AND seq <= ?;
+
+-- name: max_key
+SELECT max(seq) FROM messages WHERE queue_id = ?;
+
+-- name: insert_move_task
+INSERT INTO move_tasks (task_id, source_queue_id, source_arn, destination_arn, max_rate, status, started_at,
+                        to_move, up_to_key)
+VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?);
+
+-- name: move_tasks_of_source
+SELECT task_id, source_queue_id, source_arn, destination_arn, max_rate, status, started_at, moved, to_move,
+       up_to_key, failure_reason
+FROM move_tasks WHERE source_arn = ? ORDER BY started_at DESC, rowid DESC LIMIT ?;
+
+-- name: move_task
+SELECT task_id, source_queue_id, source_arn, destination_arn, max_rate, status, started_at, moved, to_move,
+       up_to_key, failure_reason
+FROM move_tasks WHERE task_id = ?;
+
+-- name: active_move_tasks
+SELECT task_id, source_queue_id, source_arn, destination_arn, max_rate, status, started_at, moved, to_move,
+       up_to_key, failure_reason
+FROM move_tasks WHERE status IN ('RUNNING', 'CANCELLING');
+
+-- name: update_move_task
+UPDATE move_tasks SET status = ?, moved = ?, failure_reason = ? WHERE task_id = ?;
+
+-- name: add_moved
+UPDATE move_tasks SET moved = moved + ? WHERE task_id = ?;
+
+-- name: visible_candidates
+SELECT seq, receive_count FROM messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?;

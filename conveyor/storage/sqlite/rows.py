@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conveyor.model.types import StoredMessage
+from conveyor.model.types import NewMessage, StoredMessage
 from conveyor.storage.receipts import encode_receipt
 
 # FIFO sequence numbers are the message key offset into SQS's 20-digit range: increasing, large.
@@ -23,3 +23,10 @@ def stored_message(row: tuple, queue_id: int, nonce: int, *, fifo: bool) -> Stor
         group_id=row[12], dedup_id=row[13], dead_letter_source_arn=row[14],
         sequence_number=str(SequenceBase + row[0]) if fifo else None,
     )
+
+
+def insert_row(key: int, queue_id: int, m: NewMessage, now: int) -> tuple:
+    """Parameters of the ``insert_message`` statement."""
+    return (key, queue_id, m.message_id, m.body, m.md5_of_body, m.attributes, m.md5_of_attributes,
+            m.system_attributes, m.md5_of_system_attributes, m.sender_id, now, now + m.delay_ms, m.group_id,
+            m.dedup_id)

@@ -74,3 +74,26 @@ CREATE TABLE IF NOT EXISTS receive_attempts (
     deliveries  TEXT    NOT NULL,   -- JSON [[seq, nonce, visible_at], ...]
     PRIMARY KEY (queue_id, attempt_id)
 ) WITHOUT ROWID;
+
+-- Small facts about the store itself (the message-key high-water mark).
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Message move tasks (dead-letter redrives). They outlive restarts and carry on.
+CREATE TABLE IF NOT EXISTS move_tasks (
+    task_id         TEXT    PRIMARY KEY,
+    source_queue_id INTEGER NOT NULL,
+    source_arn      TEXT    NOT NULL,
+    destination_arn TEXT,
+    max_rate        INTEGER,
+    status          TEXT    NOT NULL,
+    started_at      INTEGER NOT NULL,
+    moved           INTEGER NOT NULL DEFAULT 0,
+    to_move         INTEGER NOT NULL,
+    up_to_key       INTEGER NOT NULL,
+    failure_reason  TEXT
+);
+
+CREATE INDEX IF NOT EXISTS move_tasks_by_source ON move_tasks (source_arn, started_at);
