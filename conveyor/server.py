@@ -44,6 +44,7 @@ class ConveyorServer:
         )
         self.service = SqsService(self.storage, self.clock, settings)
         await self._declare_queues()
+        await self.service.move_tasks.resume()
         self._http = await start_server(make_app(self._dispatch), self.config.host, self.config.port)
         self.port = self._http.sockets[0].getsockname()[1]
         self.service.settings.default_host = f"{self.config.host}:{self.port}"
@@ -81,6 +82,8 @@ class ConveyorServer:
                 self.service.waiters.close()  # long polls answer (empty) now instead of holding the stop
             await self._http.wait_closed()
             self._http = None
+        if self.service is not None:
+            await self.service.move_tasks.stop()
         await self.storage.close()
 
 

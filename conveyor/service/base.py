@@ -7,7 +7,7 @@ from typing import Any
 
 from conveyor.clock import Clock
 from conveyor.errors import QueueDoesNotExist
-from conveyor.model.names import parse_queue_url, queue_arn
+from conveyor.model.names import parse_queue_arn, parse_queue_url, queue_arn
 from conveyor.model.types import QueueRecord
 from conveyor.service.context import RequestContext
 from conveyor.service.params import required_str
@@ -44,3 +44,7 @@ class ActionGroup:
 
     def queue_arn(self, queue: QueueRecord) -> str:
         return queue_arn(self.settings.region, queue.account_id, queue.name)
+
+    async def queue_by_arn(self, arn: str) -> QueueRecord | None:
+        _, account_id, name = parse_queue_arn(arn)
+        return await self.storage.get_queue(account_id, name)

@@ -6,10 +6,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from conveyor.clock import Clock
-from conveyor.errors import InvalidAction, UnsupportedOperation
+from conveyor.errors import InvalidAction
 from conveyor.service.base import ServiceSettings
 from conveyor.service.context import RequestContext
+from conveyor.service.dead_letters import DeadLetterActions
 from conveyor.service.messages import MessageActions
+from conveyor.service.move_tasks import MoveTaskActions
 from conveyor.service.permissions import PermissionActions
 from conveyor.service.queues import QueueActions
 from conveyor.service.receive import ReceiveActions
@@ -17,9 +19,6 @@ from conveyor.service.waiters import Waiters
 from conveyor.storage.base import Storage
 
 ActionHandler = Callable[[dict[str, Any], RequestContext], Awaitable[dict[str, Any]]]
-
-# Actions of the SQS API that later work (dead-letter queues, move tasks) will serve.
-_NOT_YET = {"ListDeadLetterSourceQueues", "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"}
 
 
 class SqsService:
@@ -33,6 +32,8 @@ class SqsService:
         shared = (storage, clock, self.settings, self.waiters)
         queues, messages = QueueActions(*shared), MessageActions(*shared)
         receive, permissions = ReceiveActions(*shared), PermissionActions(*shared)
+        dead_letters = DeadLetterActions(*shared)
+        self.move_tasks = MoveTaskActions(*shared)
         self._actions: dict[str, ActionHandler] = {
             "CreateQueue": queues.create_queue,
             "GetQueueUrl": queues.get_queue_url,
@@ -53,12 +54,14 @@ class SqsService:
             "ReceiveMessage": receive.receive_message,
             "AddPermission": permissions.add_permission,
             "RemovePermission": permissions.remove_permission,
+            "ListDeadLetterSourceQueues": dead_letters.list_dead_letter_source_queues,
+            "StartMessageMoveTask": self.move_tasks.start_message_move_task,
+            "ListMessageMoveTasks": self.move_tasks.list_message_move_tasks,
+            "CancelMessageMoveTask": self.move_tasks.cancel_message_move_task,
         }
 
     async def __call__(self, action: str, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         handler = self._actions.get(action)
         if handler is None:
-            if action in _NOT_YET:
-                raise UnsupportedOperation(f"{action} is not supported by this server yet.")
             raise InvalidAction(f"The action {action} is not valid for this endpoint.")
         return await handler(params, ctx)

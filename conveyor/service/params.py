@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from conveyor.errors import InvalidParameterValue, MissingParameter
@@ -64,3 +66,21 @@ def entry_list(params: dict[str, Any], name: str = "Entries") -> list[dict[str, 
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise InvalidParameterValue(f"Value for parameter {name} is invalid. Reason: must be a list of entries.")
     return value
+
+
+def encode_page_token(last_name: str) -> str:
+    """NextToken of a listing by name: where the next page starts, opaque to the client."""
+    return base64.urlsafe_b64encode(last_name.encode("utf-8")).decode("ascii")
+
+
+def decode_page_token(token: Any) -> str | None:
+    """The name a NextToken points after; InvalidParameterValue for anything we did not hand out."""
+    if token is None:
+        return None
+    try:  # validate: urlsafe_b64decode alone drops junk characters and accepts anything
+        name = base64.b64decode(str(token).encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error, ValueError):
+        name = ""
+    if not name:
+        raise InvalidParameterValue("Invalid NextToken value.")
+    return name

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from conveyor.errors import (
@@ -25,7 +23,15 @@ from conveyor.model.tags import check_tag_count, validate_tag_keys, validate_tag
 from conveyor.model.types import QueueRecord
 from conveyor.service.base import ActionGroup
 from conveyor.service.context import RequestContext
-from conveyor.service.params import optional_int, required_str, str_list, str_map
+from conveyor.service.dead_letters import check_redrive_policy
+from conveyor.service.params import (
+    decode_page_token,
+    encode_page_token,
+    optional_int,
+    required_str,
+    str_list,
+    str_map,
+)
 
 _COUNTERS = {
     "ApproximateNumberOfMessages",
@@ -48,6 +54,7 @@ class QueueActions(ActionGroup):
                 raise QueueDeletedRecently(
                     "You must wait 60 seconds after deleting a queue before you can create another with the same name."
                 )
+        await check_redrive_policy(self, name, ctx.account_id, fifo, requested.get("RedrivePolicy"))
         attributes = {**defaults_for(fifo), **requested}
         queue, created = await self.storage.create_queue(ctx.account_id, name, attributes, tags, now)
         if not created:
@@ -75,14 +82,14 @@ class QueueActions(ActionGroup):
                 f"Value {max_results} for parameter MaxResults is invalid. Reason: MaxResults must be an "
                 f"integer between 1 and {limits.LIST_QUEUES_MAX}."
             )
-        after = _decode_token(params.get("NextToken"))
+        after = decode_page_token(params.get("NextToken"))
         limit = max_results or limits.LIST_QUEUES_MAX
         queues = await self.storage.list_queues(ctx.account_id, prefix, after, limit + 1)
         result: dict[str, Any] = {}
         if queues[:limit]:
             result["QueueUrls"] = [self.queue_url(queue, ctx) for queue in queues[:limit]]
         if max_results is not None and len(queues) > limit:
-            result["NextToken"] = _encode_token(queues[limit - 1].name)
+            result["NextToken"] = encode_page_token(queues[limit - 1].name)
         return result
 
     async def delete_queue(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
@@ -128,6 +135,7 @@ class QueueActions(ActionGroup):
         changes = validate_queue_attributes(str_map(params, "Attributes"), fifo=queue.fifo, creating=False)
         attributes = {**queue.attributes, **changes}
         check_attribute_combination(attributes)
+        await check_redrive_policy(self, queue.name, queue.account_id, queue.fifo, changes.get("RedrivePolicy"))
         await self.storage.update_queue(queue, self.clock.now(), attributes=attributes)
         if "ReceiveMessageWaitTimeSeconds" in changes or "VisibilityTimeout" in changes:
             self.waiters.notify_all(queue.queue_id)
@@ -150,20 +158,3 @@ class QueueActions(ActionGroup):
     async def list_queue_tags(self, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         queue = await self.queue_from(params, ctx)
         return {"Tags": dict(queue.tags)} if queue.tags else {}
-
-
-def _encode_token(last_name: str) -> str:
-    return base64.urlsafe_b64encode(last_name.encode("utf-8")).decode("ascii")
-
-
-def _decode_token(token: Any) -> str | None:
-    if token is None:
-        return None
-    try:  # validate: urlsafe_b64decode alone drops junk characters and accepts anything
-        name = base64.b64decode(str(token).encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
-    except (UnicodeError, binascii.Error, ValueError):
-        name = ""
-    if not name:
-        raise InvalidParameterValue("Invalid NextToken value.")
-    return name
-

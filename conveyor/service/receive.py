@@ -14,6 +14,7 @@ from conveyor.model.messages import select_system_attribute_names, validate_fifo
 from conveyor.model.types import QueueRecord, ReceiveRequest, StoredMessage
 from conveyor.service.base import ActionGroup
 from conveyor.service.context import RequestContext
+from conveyor.service.dead_letters import redrive_of
 from conveyor.service.params import optional_int, str_list
 
 
@@ -33,6 +34,7 @@ class ReceiveActions(ActionGroup):
             visibility_ms=(queue.int_attribute("VisibilityTimeout") if visibility is None else visibility) * 1000,
             retention_ms=queue.int_attribute("MessageRetentionPeriod") * 1000,
             attempt_id=_attempt_id(queue, params),
+            redrive=await redrive_of(self, queue),
         )
         if wait is None:
             wait = queue.int_attribute("ReceiveMessageWaitTimeSeconds")

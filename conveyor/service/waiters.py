@@ -25,8 +25,7 @@ class Waiters:
     def close(self) -> None:
         """Shutting down: wake every waiter now, and let no new one sleep."""
         self.closed = True
-        for queue_id in list(self._waiting):
-            self.notify_all(queue_id)
+        self.notify_every_queue()
 
     def notify(self, queue_id: int, count: int = 1) -> None:
         """Wake up to ``count`` receivers waiting on the queue, oldest first."""
@@ -41,6 +40,11 @@ class Waiters:
 
     def notify_all(self, queue_id: int) -> None:
         self.notify(queue_id, len(self._waiting.get(queue_id, ())))
+
+    def notify_every_queue(self) -> None:
+        """Wake every waiter: for changes whose queues are not known here (a move task's step)."""
+        for queue_id in list(self._waiting):
+            self.notify_all(queue_id)
 
     async def wait(self, queue_id: int, until: int) -> bool:
         """Sleep until notified (True) or until the clock reaches ``until`` (False)."""

@@ -11,7 +11,6 @@ transaction holding it has committed), so callers may acknowledge it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -115,15 +114,12 @@ class Storage(Protocol):
         """RUNNING and CANCELLING tasks, to resume after a restart."""
         ...
 
-    async def move_step(
-        self,
-        task: MoveTask,
-        source: QueueRecord,
-        destination_for: Callable[[str | None], QueueRecord | None],
-        limit: int,
-        now: int,
-    ) -> MoveStep:
-        """Move up to ``limit`` messages and count them on the task, atomically."""
+    async def move_step(self, task: MoveTask, limit: int, now: int) -> MoveStep:
+        """Move up to ``limit`` messages and count them on the task, atomically.
+
+        Each goes to the task's destination or, without one, back to the queue it was
+        dead-lettered from.
+        """
         ...
 
     async def finish_move_task(self, task: MoveTask, status: str, failure_reason: str | None = None) -> None: ...

@@ -27,6 +27,7 @@ from typing import Literal
 
 from conveyor.errors import InvalidParameterValue, MessageNotInflight, OverLimit, SqsError
 from conveyor.model import limits
+from conveyor.model.names import parse_queue_arn
 from conveyor.model.types import (
     MoveTask,
     NewMessage,
@@ -81,9 +82,9 @@ class SqliteStorage:
         db.executescript(sql.schema())
         self._db = db
         self._keys = KeyAllocator(db)
-        self._fifo = FifoStore(db, self._q, self._keys)
-        self._fair = FairScheduler(db, self._q)
         self._dead_letters = DeadLetters(db, self._q, self._keys)
+        self._fifo = FifoStore(db, self._q, self._keys, self._dead_letters)
+        self._fair = FairScheduler(db, self._q)
         self._reload_queues()
         for record in self._queues.values():
             if not record.fifo and db.execute(self._q["has_groups"], (record.queue_id,)).fetchone():
@@ -418,14 +419,14 @@ class SqliteStorage:
     async def active_move_tasks(self) -> list[MoveTask]:
         return self.dead_letters.active_tasks()
 
-    async def move_step(
-        self,
-        task: MoveTask,
-        source: QueueRecord,
-        destination_for: Callable[[str | None], QueueRecord | None],
-        limit: int,
-        now: int,
-    ) -> MoveStep:
+    async def move_step(self, task: MoveTask, limit: int, now: int) -> MoveStep:
+        def destination_for(original_source: str | None) -> QueueRecord | None:
+            arn = task.destination_arn or original_source
+            if not arn:
+                return None
+            _, account_id, name = parse_queue_arn(arn)
+            return self._queues.get((account_id, name))
+
         done = self._write()
         step = self.dead_letters.step(task, destination_for, limit, now)
         await done

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, SendOutcome, StoredMessage
+from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, Redrive, SendOutcome, StoredMessage
 from conveyor.storage.receipts import new_nonce
+from conveyor.storage.sqlite.dead_letters import DeadLetters
 from conveyor.storage.sqlite.groups import groups_after
 from conveyor.storage.sqlite.keys import KeyAllocator
 from conveyor.storage.sqlite.rows import SequenceBase, insert_row, stored_message
@@ -25,10 +26,13 @@ ATTEMPT_WINDOW_MS = 5 * 60 * 1000
 _GROUP_SCAN_LIMIT = 1000  # groups looked at by one receive, so a crowd of blocked groups stays cheap
 
 class FifoStore:
-    def __init__(self, db: sqlite3.Connection, queries: dict[str, str], keys: KeyAllocator) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, queries: dict[str, str], keys: KeyAllocator, dead_letters: DeadLetters
+    ) -> None:
         self._db = db
         self._q = queries
         self._keys = keys
+        self._dead_letters = dead_letters
         self._cursor: dict[int, str] = {}  # queue id -> last group served (round-robin start)
 
     # -- send --------------------------------------------------------------------------------
@@ -64,7 +68,8 @@ class FifoStore:
         keys: list[int] = []
         start = self._cursor.get(queue.queue_id, "")
         for group in groups_after(self._db, self._q["next_group"], queue.queue_id, start, _GROUP_SCAN_LIMIT):
-            for seq in self._deliverable(queue.queue_id, group, now, request.max_messages - len(delivered)):
+            room = request.max_messages - len(delivered)
+            for seq in self._deliverable(queue.queue_id, group, now, room, request.redrive):
                 row = self._db.execute(
                     self._q["deliver"], {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
                 ).fetchone()
@@ -80,15 +85,22 @@ class FifoStore:
             )
         return delivered
 
-    def _deliverable(self, queue_id: int, group: str, now: int, room: int) -> list[int]:
-        """Keys of the visible messages at the group's head, or none if the group is blocked."""
+    def _deliverable(self, queue_id: int, group: str, now: int, room: int, redrive: Redrive | None) -> list[int]:
+        """Keys of the visible messages at the group's head, or none if the group is blocked.
+
+        Head messages already received ``maxReceiveCount`` times go to the dead-letter queue on
+        the way, so the next message of the group becomes its head.
+        """
         head = self._db.execute(self._q["group_head"], (queue_id, group, room + 10)).fetchall()
-        if any(received and visible_at > now for _, visible_at, received in head):
+        if any(received and visible_at > now for _, visible_at, received, _ in head):
             return []  # a message of this group is in flight
         taken = []
-        for seq, visible_at, _ in head:
+        for seq, visible_at, _, receive_count in head:
             if visible_at > now or len(taken) == room:
                 break
+            if redrive is not None and receive_count >= redrive.max_receive_count:
+                self._dead_letters.to_dead_letter_queue(seq, redrive.dead_letter_queue, redrive.source_arn, now)
+                continue
             taken.append(seq)
         return taken
 

@@ -78,7 +78,7 @@ SELECT group_id FROM messages WHERE queue_id = ? AND group_id > ? AND group_id I
 ORDER BY group_id LIMIT 1;
 
 -- name: group_head
-SELECT seq, visible_at, received FROM messages WHERE queue_id = ? AND group_id = ? ORDER BY seq LIMIT ?;
+SELECT seq, visible_at, received, receive_count FROM messages WHERE queue_id = ? AND group_id = ? ORDER BY seq LIMIT ?;
 
 -- name: deliver
 UPDATE messages
