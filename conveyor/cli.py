@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="'process' (default) survives a killed server; 'fsync' survives power loss too")
     serve.add_argument("--region", help="region shown in queue ARNs (default us-east-1)")
     serve.add_argument("--account-id", help="account id of queues (default 000000000000)")
+    serve.add_argument("--time-travel", action="store_true", default=None,
+                       help="run on a manual clock that tests move with POST /_conveyor/clock (tests only)")
     serve.add_argument("--log-level", default="INFO")
     return parser
 
@@ -33,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> ServerConfig:
     config = load_config(args.config) if args.config else ServerConfig()
     for flag, attribute in [("host", "host"), ("port", "port"), ("data_dir", "data_dir"), ("store", "store"),
-                            ("durability", "durability"), ("region", "region"), ("account_id", "account_id")]:
+                            ("durability", "durability"), ("region", "region"), ("account_id", "account_id"),
+                            ("time_travel", "time_travel")]:
         value = getattr(args, flag)
         if value is not None:
             setattr(config, attribute, value)

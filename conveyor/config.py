@@ -44,6 +44,7 @@ class ServerConfig:
     durability: str = "process"  # "process" or "fsync"
     region: str = "us-east-1"
     account_id: str = "000000000000"
+    time_travel: bool = False  # a manual clock, moved over HTTP (for tests)
     queues: list[QueueDeclaration] = field(default_factory=list)
 
     def database_path(self) -> str:
@@ -73,8 +74,8 @@ def _apply_server(config: ServerConfig, section: dict[str, Any]) -> None:
     for key, value in section.items():
         if key not in known:
             raise ConfigError(f"server.{key}: unknown setting")
-        expected = int if key == "port" else str
-        if not isinstance(value, expected) or isinstance(value, bool):
+        expected = {"port": int, "time_travel": bool}.get(key, str)
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise ConfigError(f"server.{key}: expected {expected.__name__}, got {value!r}")
         setattr(config, key, value)
     if config.store not in {"sqlite", "memory"}:

@@ -7,10 +7,11 @@ import logging
 import uuid
 from typing import Any
 
-from conveyor.clock import Clock, SystemClock
+from conveyor.clock import Clock, ManualClock, SystemClock
 from conveyor.config import ServerConfig
 from conveyor.errors import SqsError
 from conveyor.http.app import make_app
+from conveyor.http.clock_endpoint import clock_routes
 from conveyor.http.server import start_server
 from conveyor.service.base import ServiceSettings
 from conveyor.service.context import RequestContext
@@ -25,7 +26,7 @@ class ConveyorServer:
 
     def __init__(self, config: ServerConfig, clock: Clock | None = None) -> None:
         self.config = config
-        self.clock = clock or SystemClock()
+        self.clock = clock or (ManualClock(start=SystemClock().now()) if config.time_travel else SystemClock())
         self.storage = SqliteStorage(config.database_path(), durability=config.durability)  # type: ignore[arg-type]
         self._http: asyncio.Server | None = None
         self.service: SqsService | None = None
@@ -45,7 +46,8 @@ class ConveyorServer:
         self.service = SqsService(self.storage, self.clock, settings)
         await self._declare_queues()
         await self.service.move_tasks.resume()
-        self._http = await start_server(make_app(self._dispatch), self.config.host, self.config.port)
+        routes = clock_routes(self.clock) if self.config.time_travel and isinstance(self.clock, ManualClock) else None
+        self._http = await start_server(make_app(self._dispatch, routes=routes), self.config.host, self.config.port)
         self.port = self._http.sockets[0].getsockname()[1]
         self.service.settings.default_host = f"{self.config.host}:{self.port}"
 

@@ -50,8 +50,18 @@ async def _run(dispatch: Dispatch, action: str, params: dict[str, Any], ctx: Req
         raise InternalError(_INTERNAL_MESSAGE) from exc
 
 
-def make_app(dispatch: Dispatch, *, request_id_factory: Callable[[], str] = _new_request_id) -> Handler:
-    """Build the request handler for :func:`conveyor.http.server.start_server`."""
+def make_app(
+    dispatch: Dispatch,
+    *,
+    request_id_factory: Callable[[], str] = _new_request_id,
+    routes: dict[tuple[str, str], Handler] | None = None,
+) -> Handler:
+    """Build the request handler for :func:`conveyor.http.server.start_server`.
+
+    ``routes`` maps (method, path) to extra handlers (Conveyor's own endpoints, such as the
+    test clock); SQS requests never reach them.
+    """
+    extra = routes or {}
 
     async def handle_json(request: HttpRequest) -> HttpResponse:
         request_id = request_id_factory()
@@ -75,6 +85,9 @@ def make_app(dispatch: Dispatch, *, request_id_factory: Callable[[], str] = _new
     async def handle(request: HttpRequest) -> HttpResponse:
         if "x-amz-target" in request.headers:
             return await handle_json(request)
+        route = extra.get((request.method, request.path))
+        if route is not None:
+            return await route(request)
         form = parse_form(request)
         if "Action" in form:
             return await handle_query(request, form)

@@ -48,6 +48,10 @@ class Storage(Protocol):
 
     async def get_queue(self, account_id: str, name: str) -> QueueRecord | None: ...
 
+    async def reset(self) -> None:
+        """Forget everything, cooldowns included (embedded test servers between tests)."""
+        ...
+
     async def list_queues(self, account_id: str, prefix: str, after: str | None, limit: int) -> list[QueueRecord]:
         """Live queues of the account whose names start with ``prefix``, by name, after ``after``."""
         ...

@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"errors", "model"},
     "service": {"errors", "clock", "model", "storage"},
     "protocol": {"errors", "http", "service.context"},
-    "http": {"errors", "protocol", "service.context", "http"},
+    "http": {"errors", "clock", "protocol", "service.context", "http"},
 }
 
 

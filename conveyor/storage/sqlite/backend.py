@@ -150,6 +150,16 @@ class SqliteStorage:
         await done
         return record, True
 
+    async def reset(self) -> None:
+        """Forget every queue, message and task, cooldowns included: a test's clean slate."""
+        done = self._write()
+        for table in ("messages", "queues", "dedup", "receive_attempts", "move_tasks"):
+            self.db.execute(f"DELETE FROM {table}")
+        self._queues.clear()
+        self._in_flight.clear()
+        self._tenant_queues.clear()
+        await done
+
     async def get_queue(self, account_id: str, name: str) -> QueueRecord | None:
         return self._queues.get((account_id, name))
 
