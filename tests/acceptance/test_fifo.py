@@ -534,6 +534,7 @@ def test_concurrent_consumers_keep_group_order_and_exclusivity() -> None:
         for thread in threads:
             thread.start()
         done.wait(60)
+        done.set()  # stop the consumers even if the work never finished
         for thread in threads:
             thread.join(30)
         elapsed = time.monotonic() - started
