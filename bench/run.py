@@ -30,12 +30,35 @@ from pathlib import Path
 from bench import loadgen as lg
 
 HOST = "127.0.0.1"
-ALL_SCENARIOS = ["reference", "send_batch", "drain", "send_single", "longpoll_latency", "backlog"]
+ALL_SCENARIOS = [
+    "reference",
+    "send_batch",
+    "fifo_send_batch_1g",
+    "fifo_send_batch_100g",
+    "drain",
+    "fifo_drain_1g",
+    "fifo_drain_100g",
+    "send_single",
+    "longpoll_latency",
+    "backlog",
+]
 DEFAULT_SCENARIOS = ["reference", "send_batch", "drain", "send_single", "longpoll_latency"]
+FIFO_SCENARIOS = ["fifo_send_batch_1g", "fifo_send_batch_100g", "fifo_drain_1g", "fifo_drain_100g"]
+# Names that stand for several scenarios on the command line.
+SCENARIO_SETS = {"fifo": FIFO_SCENARIOS}
+# Scenarios reported relative to another one of the same run, which is then always run too.
+BASELINES = {
+    "backlog": "drain",
+    "fifo_send_batch_1g": "send_batch",
+    "fifo_send_batch_100g": "send_batch",
+    "fifo_drain_1g": "drain",
+    "fifo_drain_100g": "drain",
+}
 DEFAULT_SERVER_CMD = (
     "{python} -m conveyor serve --host {host} --port {port} --data-dir {data_dir} --store {store} --log-level warning"
 )
 BODY_100 = "m" * 100
+FIFO_ATTRIBUTES = {"FifoQueue": "true"}
 
 # Targets shown next to the figures (see README.md).
 TARGETS = {
@@ -48,8 +71,10 @@ TARGETS = {
     ),
     "backlog": (
         "≥ 80 % of drain, RSS < 300 MB",
-        lambda r: r.get("ratio_to_drain") is not None and r["ratio_to_drain"] >= 0.8 and r["server_peak_rss_mb"] < 300,
+        lambda r: r["ratio_to_baseline"] >= 0.8 and r["server_peak_rss_mb"] < 300,
     ),
+    "fifo_send_batch_100g": ("≥ 70 % of send_batch", lambda r: r["ratio_to_baseline"] >= 0.7),
+    "fifo_drain_100g": ("≥ 70 % of drain", lambda r: r["ratio_to_baseline"] >= 0.7),
 }
 
 
@@ -162,9 +187,12 @@ class Bench:
             raise RuntimeError(f"{action} failed: HTTP {status}: {body[:300]!r}")
         return lg.loads(body) if body else {}
 
-    def create_queue(self, name: str) -> str:
+    def create_queue(self, name: str, attributes: dict[str, str] | None = None) -> str:
         """Create a fresh queue and return the URL the server reports."""
-        return self.call("CreateQueue", {"QueueName": name})["QueueUrl"]
+        payload: dict = {"QueueName": name}
+        if attributes:
+            payload["Attributes"] = attributes
+        return self.call("CreateQueue", payload)["QueueUrl"]
 
     def queue_depth(self, url: str) -> dict[str, int]:
         """Visible / in-flight counts, to sanity-check what a scenario claims."""
@@ -228,6 +256,27 @@ def check_depth(out: dict, depth: dict[str, int], sent: int) -> None:
         out["errors"] += 1
 
 
+def compare_to_baseline(b: Bench, name: str, out: dict) -> None:
+    """Ratio of a scenario's rate to its baseline's (``BASELINES``) in this run.
+
+    ``cpu_ratio_to_baseline`` is the same comparison by server CPU per unit (message):
+    baseline cost / this cost, so above 1 is better in both. It does not depend on how much
+    CPU the server managed to get, so it is the steadier of the two on a shared machine.
+    """
+    base_name = BASELINES[name]
+    base = b.results.get(base_name) or {}
+    out["baseline"] = base_name
+    out["ratio_to_baseline"] = _r(out["value"] / base["value"]) if base.get("value") else None
+    base_cost, cost = _cpu_per_unit(base), _cpu_per_unit(out)
+    out["cpu_ratio_to_baseline"] = _r(base_cost / cost) if base_cost and cost else None
+
+
+def _cpu_per_unit(r: dict) -> float | None:
+    """Server CPU µs per unit (message) from summarize()'s per-request figures."""
+    per_req, rps, rate = r.get("server_cpu_us_per_request"), r.get("requests_per_s"), r.get("value")
+    return per_req * rps / rate if per_req and rps and rate else None
+
+
 def summarize(res: lg.LoadResult, unit: str, value: float) -> dict:
     """Common figures of a timed load: rates, latency, errors, CPU per request."""
     out: dict = {
@@ -261,17 +310,23 @@ def check_batch_failures(body: bytes) -> None:
             raise lg.BadResponse(f"{len(failed)} batch entries failed: {failed[0]}")
 
 
-def fill_queue(b: Bench, url: str, total: int) -> dict:
-    """Untimed-ish fill with SendMessageBatch across connections; returns fill rate."""
+def fill_queue(b: Bench, url: str, total: int, batch: Callable[[int, int], bytes] | None = None) -> dict:
+    """Untimed-ish fill with SendMessageBatch across connections; returns fill rate.
+
+    ``batch(connection, n)`` builds the request for ``n`` entries (default: a fixed
+    standard-queue batch of 100-byte bodies, serialized once per size).
+    """
     conns = b.args.connections
     quotas = [total // conns + (1 if i < total % conns else 0) for i in range(conns)]
     entries_cache: dict[int, bytes] = {}
 
-    def request_for(n: int) -> bytes:
+    def fixed_batch(i: int, n: int) -> bytes:
         if n not in entries_cache:
-            entries = [{"Id": str(i), "MessageBody": BODY_100} for i in range(n)]
+            entries = [{"Id": str(k), "MessageBody": BODY_100} for k in range(n)]
             entries_cache[n] = b.req("SendMessageBatch", {"QueueUrl": url, "Entries": entries})
         return entries_cache[n]
+
+    request_for = batch or fixed_batch
 
     def factory(i: int) -> lg.Step:
         remaining = quotas[i]
@@ -281,7 +336,7 @@ def fill_queue(b: Bench, url: str, total: int) -> dict:
             if remaining <= 0:
                 return None
             n = min(10, remaining)
-            body = lg.check_ok(*await conn.request(request_for(n)))
+            body = lg.check_ok(*await conn.request(request_for(i, n)))
             check_batch_failures(body)
             remaining -= n
             return n
@@ -301,8 +356,18 @@ async def delete_batch(b: Bench, conn: lg.Connection, url: str, msgs: list[dict]
     check_batch_failures(body)
 
 
-def drain_factory(b: Bench, url: str, quotas: list[int] | None = None) -> tuple[lg.StepFactory, dict]:
-    """Consumers doing ReceiveMessage(10) + DeleteMessageBatch until the queue looks empty."""
+def drain_factory(
+    b: Bench,
+    url: str,
+    quotas: list[int] | None = None,
+    check: Callable[[list[dict]], str | None] | None = None,
+) -> tuple[lg.StepFactory, dict]:
+    """Consumers doing ReceiveMessage(10) + DeleteMessageBatch until the queue looks empty.
+
+    ``check(messages)`` sees every non-empty receive before its delete and returns a
+    problem or None; a problem is counted as an error *after* the delete, so a FIFO
+    group is never left blocked by a message the benchmark judged wrong.
+    """
     recv = b.req(
         "ReceiveMessage",
         {"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0, "VisibilityTimeout": 300},
@@ -327,7 +392,10 @@ def drain_factory(b: Bench, url: str, quotas: list[int] | None = None) -> tuple[
                 await asyncio.sleep(0.02)
                 return 0
             empties = 0
+            problem = check(msgs) if check else None
             await delete_batch(b, conn, url, msgs)
+            if problem:
+                raise lg.BadResponse(problem)
             remaining -= len(msgs)
             return len(msgs)
 
@@ -387,11 +455,21 @@ def sc_send_batch(b: Bench) -> dict:
         "SendMessageBatch",
         {"QueueUrl": url, "Entries": [{"Id": str(i), "MessageBody": BODY_100} for i in range(10)]},
     )
+    return send_batch_load(b, url, lambda i: raw)
+
+
+def send_batch_load(b: Bench, url: str, request_for: Callable[[int], bytes], expect: bytes | None = None) -> dict:
+    """Timed SendMessageBatch of 10 entries per request; ``request_for(connection)`` gives the bytes.
+
+    ``expect``, if given, must occur once per entry in every response (e.g. a FIFO SequenceNumber).
+    """
 
     def factory(i: int) -> lg.Step:
         async def step(conn: lg.Connection) -> int:
-            body = lg.check_ok(*await conn.request(raw))
+            body = lg.check_ok(*await conn.request(request_for(i)))
             check_batch_failures(body)
+            if expect is not None and body.count(expect) != 10:
+                raise lg.BadResponse(f"expected 10 × {expect!r} in {body[:200]!r}")
             return 10
 
         return step
@@ -419,8 +497,12 @@ def drain_fill_size(b: Bench) -> int:
 def sc_drain(b: Bench) -> dict:
     """Pre-filled queue drained by Receive(10)+DeleteMessageBatch consumers."""
     url = b.create_queue("bench-drain")
-    fill = fill_queue(b, url, drain_fill_size(b))
-    factory, counters = drain_factory(b, url)
+    return drain_load(b, url, fill_queue(b, url, drain_fill_size(b)))
+
+
+def drain_load(b: Bench, url: str, fill: dict, check: Callable[[list[dict]], str | None] | None = None) -> dict:
+    """Timed drain of a filled queue (see drain_factory), with the fill's figures attached."""
+    factory, counters = drain_factory(b, url, check=check)
     # Short warm-up: messages drained while warming up are gone from the measured window.
     res = b.load(factory, duration=b.args.duration, warmup=min(b.args.warmup, 0.5))
     out = summarize(res, "msg/s", res.rate)
@@ -429,6 +511,108 @@ def sc_drain(b: Bench) -> dict:
     if res.elapsed < b.args.duration * 0.9:
         out["note"] = f"queue ran dry after {res.elapsed:.1f}s; raise --drain-messages"
     out["queue_depth_after"] = b.queue_depth(url)
+    return out
+
+
+class FifoBatches:
+    """SendMessageBatch requests for a FIFO queue, built per call (dedup ids must be unique).
+
+    Each batch is one message group; a connection's batches rotate over ``groups`` groups,
+    offset by connection so concurrent batches hit different groups. Bodies are
+    ``group:connection:seq:`` padded to 100 bytes, ``seq`` counting the connection's messages,
+    so a consumer can check the order within a group (see :class:`GroupOrder`).
+    """
+
+    def __init__(self, b: Bench, url: str, groups: int) -> None:
+        self.b = b
+        self.url = url
+        self.groups = groups
+        self.connections = b.args.connections
+        self.batches = [0] * self.connections  # per connection; forked workers each own a copy
+        self.sent = [0] * self.connections
+
+    def __call__(self, i: int, n: int = 10) -> bytes:
+        """The next batch of ``n`` entries for connection ``i``."""
+        group = (self.batches[i] * self.connections + i) % self.groups
+        self.batches[i] += 1
+        first = self.sent[i]
+        self.sent[i] += n
+        entries = [
+            {
+                "Id": str(k),
+                "MessageBody": f"{group}:{i}:{seq}:".ljust(100, "m"),
+                "MessageGroupId": f"g{group}",
+                "MessageDeduplicationId": f"{i}-{seq}",
+            }
+            for k, seq in enumerate(range(first, first + n))
+        ]
+        return self.b.req("SendMessageBatch", {"QueueUrl": self.url, "Entries": entries})
+
+
+class GroupOrder:
+    """Checks received FIFO messages (bodies from :class:`FifoBatches`) for per-group order.
+
+    One connection sends its batches one after another, so within a group its messages have
+    a known order: their ``seq`` must strictly increase in receive order (a repeat is a
+    duplicate delivery). A group's next batch is only handed out after the previous one is
+    deleted, and the consumer checks before it deletes, so the client sees receives of one
+    group in server order and the check has no false alarms across consumers.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[str, str], int] = {}
+        self.checked = 0
+
+    def __call__(self, msgs: list[dict]) -> str | None:
+        problem = None
+        for m in msgs:
+            group, conn, seq_text, _ = m["Body"].split(":", 3)
+            seq = int(seq_text)
+            prev = self.last.get((group, conn), -1)
+            if seq <= prev and problem is None:
+                problem = f"group g{group}: message {conn}:{seq} received after {conn}:{prev}"
+            self.last[group, conn] = max(seq, prev)
+        self.checked += len(msgs)
+        return problem
+
+
+def _fifo_queue(b: Bench, name: str) -> str:
+    return b.create_queue(f"bench-{name.replace('_', '-')}.fifo", FIFO_ATTRIBUTES)
+
+
+def sc_fifo_send_batch(b: Bench, name: str, groups: int) -> dict:
+    """SendMessageBatch of 10 × 100 B to a FIFO queue, each batch one group, rotating over ``groups``."""
+    url = _fifo_queue(b, name)
+    batches = FifoBatches(b, url, groups)
+    out = send_batch_load(b, url, batches, expect=b'"SequenceNumber"')
+    out["groups"] = groups
+    compare_to_baseline(b, name, out)
+    return out
+
+
+def fifo_drain_fill_size(b: Bench, groups: int) -> int:
+    """Sized from this run's standard drain rate (the FIFO drain should come near it, not beyond)."""
+    if b.args.drain_messages:
+        return b.args.drain_messages
+    drained = b.results.get("drain", {}).get("value")
+    if not drained:
+        return drain_fill_size(b)
+    window = b.args.duration + min(b.args.warmup, 0.5)
+    # One group drains one batch at a time, far below the standard rate.
+    share = 1.2 if groups > 1 else 0.8
+    return int(min(1_000_000, max(20_000, share * drained * window)))
+
+
+def sc_fifo_drain(b: Bench, name: str, groups: int) -> dict:
+    """Pre-filled FIFO queue (``groups`` groups) drained like ``drain``, checking per-group order."""
+    url = _fifo_queue(b, name)
+    fill = fill_queue(b, url, fifo_drain_fill_size(b, groups), FifoBatches(b, url, groups))
+    order = GroupOrder()
+    out = drain_load(b, url, fill, check=order)
+    out["groups"] = groups
+    # Forked load workers (--processes > 1) check their own share; this counts the parent's.
+    out["order_checked"] = order.checked
+    compare_to_baseline(b, name, out)
     return out
 
 
@@ -567,11 +751,7 @@ def sc_backlog(b: Bench) -> dict:
     out["drained"] = res.units
     out["server_rss_after_fill_mb"] = mem_full["server_rss_mb"]
     out.update(b.memory_mb())
-    drain = b.results.get("drain")
-    out["ratio_to_drain"] = _r(res.rate / drain["value"]) if drain and drain["value"] else None
-    # Same comparison by server CPU per request: immune to other tenants stealing the CPU.
-    d_cost, b_cost = (drain or {}).get("server_cpu_us_per_request"), out.get("server_cpu_us_per_request")
-    out["cpu_ratio_to_drain"] = _r(d_cost / b_cost) if d_cost and b_cost else None
+    compare_to_baseline(b, "backlog", out)
     out["empty_receives"] = counters["empty_receives"]
     return out
 
@@ -583,6 +763,10 @@ SCENARIOS: dict[str, Callable[[Bench], dict]] = {
     "send_single": sc_send_single,
     "longpoll_latency": sc_longpoll_latency,
     "backlog": sc_backlog,
+    "fifo_send_batch_1g": lambda b: sc_fifo_send_batch(b, "fifo_send_batch_1g", 1),
+    "fifo_send_batch_100g": lambda b: sc_fifo_send_batch(b, "fifo_send_batch_100g", 100),
+    "fifo_drain_1g": lambda b: sc_fifo_drain(b, "fifo_drain_1g", 1),
+    "fifo_drain_100g": lambda b: sc_fifo_drain(b, "fifo_drain_100g", 100),
 }
 
 
@@ -634,6 +818,7 @@ def print_table(results: dict[str, dict]) -> None:
         "result",
         "unit",
         "×ref",
+        "×base",
         "req/s ×ref",
         "p50 ms",
         "p99 ms",
@@ -646,7 +831,7 @@ def print_table(results: dict[str, dict]) -> None:
     rows = []
     for name, r in results.items():
         if "failed" in r:
-            rows.append([name, "FAILED", "", "", "", "", "", "", "", "", r.get("target", ""), "NO"])
+            rows.append([name, "FAILED", "", "", "", "", "", "", "", "", "", r.get("target", ""), "NO"])
             continue
         rows.append(
             [
@@ -654,6 +839,7 @@ def print_table(results: dict[str, dict]) -> None:
                 fmt(r.get("value")),
                 r.get("unit", ""),
                 fmt(r.get("ratio_to_reference"), 3),
+                fmt(r.get("ratio_to_baseline"), 3) if "baseline" in r else "",
                 fmt(r.get("request_ratio_to_reference"), 3),
                 fmt(r.get("p50_ms")),
                 fmt(r.get("p99_ms")),
@@ -673,7 +859,8 @@ def print_table(results: dict[str, dict]) -> None:
             table.add_column(h, justify="left" if h in ("scenario", "unit", "target") else "right")
         for row in rows:
             table.add_row(*[str(c) for c in row])
-        Console().print(table)
+        # Piped into a log, rich would squeeze the table to 80 columns.
+        Console(width=None if sys.stdout.isatty() else 200).print(table)
     except ImportError:
         widths = [max(len(str(h)), *(len(str(row[i])) for row in rows)) for i, h in enumerate(headers)]
         print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)))
@@ -691,11 +878,13 @@ def print_table(results: dict[str, dict]) -> None:
             )
         if "fill_rate_msg_s" in r:
             extra.append(f"fill {fmt(r['fill_rate_msg_s'])} msg/s")
-        if "ratio_to_drain" in r:
+        if "baseline" in r:
             extra.append(
-                f"{fmt(r['ratio_to_drain'], 3)}× drain rate"
-                f" ({fmt(r.get('cpu_ratio_to_drain'), 3)}× by server CPU per request)"
+                f"{fmt(r['ratio_to_baseline'], 3)}× {r['baseline']} rate"
+                f" ({fmt(r.get('cpu_ratio_to_baseline'), 3)}× by server CPU per message)"
             )
+        if "order_checked" in r:
+            extra.append(f"per-group order checked on {r['order_checked']:,} messages")
         if "server_peak_rss_mb" in r and name == "backlog":
             extra.append(f"RSS {r['server_rss_mb']} MB (peak {r['server_peak_rss_mb']} MB)")
         if r.get("note"):
@@ -729,7 +918,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--scenarios",
         default=",".join(DEFAULT_SCENARIOS),
-        help=f"comma list of {', '.join(ALL_SCENARIOS)} (reference is always run)",
+        help=f"comma list of {', '.join(ALL_SCENARIOS)}, or the set fifo (reference is always run)",
     )
     p.add_argument("--duration", type=float, default=5.0, help="measured seconds per scenario")
     p.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each window")
@@ -753,14 +942,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="server command template ({python} {host} {port} {data_dir} {store})",
     )
     args = p.parse_args(argv)
-    names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    names = [n for s in args.scenarios.split(",") if s.strip() for n in SCENARIO_SETS.get(s.strip(), [s.strip()])]
     unknown = [s for s in names if s not in SCENARIOS]
     if unknown:
-        p.error(f"unknown scenarios {unknown}; choose from {ALL_SCENARIOS}")
-    if "backlog" in names and "drain" not in names:
-        names.insert(names.index("backlog"), "drain")  # backlog is reported relative to drain
-    if "reference" not in names:
-        names.insert(0, "reference")  # every ratio needs it
+        p.error(f"unknown scenarios {unknown}; choose from {ALL_SCENARIOS} or {list(SCENARIO_SETS)}")
+    names += [BASELINES[s] for s in names if s in BASELINES]  # e.g. backlog is reported relative to drain
+    names.append("reference")  # every ratio needs it
     args.scenario_list = [s for s in ALL_SCENARIOS if s in names]
     return args
 
