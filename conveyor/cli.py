@@ -10,6 +10,7 @@ import sys
 
 from conveyor.config import ConfigError, ServerConfig, load_config
 from conveyor.http.server import install_uvloop
+from conveyor.ops import register as register_ops_commands
 from conveyor.server import ConveyorServer, serve_forever
 
 
@@ -29,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-travel", action="store_true", default=None,
                        help="run on a manual clock that tests move with POST /_conveyor/clock (tests only)")
     serve.add_argument("--log-level", default="INFO")
+    register_ops_commands(commands)
     return parser
 
 
@@ -71,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    return 2
+    handler = getattr(args, "handler", None)
+    return handler(args) if handler is not None else 2
 
 
 if __name__ == "__main__":
