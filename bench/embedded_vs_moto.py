@@ -28,7 +28,6 @@ TEST_BODY = '''
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
 '''
 
-CONVEYOR_HEADER = "def sqs_client(conveyor_sqs):\n    return conveyor_sqs\n"
 MOTO_HEADER = '''import os
 import boto3
 from moto import mock_aws
@@ -43,7 +42,9 @@ def write_suites(root: Path, count: int) -> tuple[Path, Path]:
     conveyor_dir, moto_dir = root / "conveyor_suite", root / "moto_suite"
     conveyor_dir.mkdir()
     moto_dir.mkdir()
-    conveyor_tests = [f"def test_{n}(conveyor_sqs):\n    sqs = conveyor_sqs{TEST_BODY.format(n=n)}" for n in range(count)]
+    conveyor_tests = [
+        f"def test_{n}(conveyor_sqs):\n    sqs = conveyor_sqs{TEST_BODY.format(n=n)}" for n in range(count)
+    ]
     moto_tests = [
         f"@mock_aws\ndef test_{n}():\n    sqs = boto3.client('sqs', region_name='us-east-1'){TEST_BODY.format(n=n)}"
         for n in range(count)
