@@ -12,8 +12,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jmespath
-
 from conveyor.idempotency.context import current_message_context
 
 KeySource = Callable[[Any], object]
@@ -60,6 +58,8 @@ def from_dedup_id(subject: object) -> str:
 
 
 def from_jmespath(expression: str) -> KeySource:
+    import jmespath  # only decorators that use an expression need the library
+
     compiled = jmespath.compile(expression)
 
     def source(subject: object) -> object:
