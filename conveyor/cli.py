@@ -12,6 +12,7 @@ from conveyor.config import ConfigError, ServerConfig, load_config
 from conveyor.http.server import install_uvloop
 from conveyor.ops import register as register_ops_commands
 from conveyor.server import ConveyorServer, serve_forever
+from conveyor.worker.cli import add_worker_command
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="run on a manual clock that tests move with POST /_conveyor/clock (tests only)")
     serve.add_argument("--log-level", default="INFO")
     register_ops_commands(commands)
+    add_worker_command(commands)
     return parser
 
 
