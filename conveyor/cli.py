@@ -11,6 +11,8 @@ import sys
 from conveyor.config import ConfigError, ServerConfig, load_config
 from conveyor.http.server import install_uvloop
 from conveyor.ops import register as register_ops_commands
+from conveyor.runtime.cli import add_commands as add_function_commands
+from conveyor.runtime.cli import main as functions_main
 from conveyor.server import ConveyorServer, serve_forever
 from conveyor.worker.cli import add_worker_command
 
@@ -31,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-travel", action="store_true", default=None,
                        help="run on a manual clock that tests move with POST /_conveyor/clock (tests only)")
     serve.add_argument("--log-level", default="INFO")
+    add_function_commands(commands)
     register_ops_commands(commands)
     add_worker_command(commands)
     return parser
@@ -75,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "functions":
+        return functions_main(args)
     handler = getattr(args, "handler", None)
     return handler(args) if handler is not None else 2
 
