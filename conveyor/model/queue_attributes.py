@@ -208,7 +208,12 @@ def _policy(text: str, _fifo: bool) -> str:
 
 
 def _redrive_policy(text: str, fifo: bool) -> str:
-    """Form of a RedrivePolicy; whether the target queue exists is the caller's business."""
+    """Form of a RedrivePolicy; whether the target queue exists is the caller's business.
+
+    SQS answers a policy that is not a JSON map with InvalidAttributeValue ("Invalid value for the
+    parameter …") but a map it cannot accept with InvalidParameterValue ("Value … for parameter
+    RedrivePolicy is invalid. Reason: …"), as for every other parameter value it rejects.
+    """
     if text == "":
         return text  # an empty RedrivePolicy removes dead-lettering
     policy = _json_map(text)
@@ -217,8 +222,8 @@ def _redrive_policy(text: str, fifo: bool) -> str:
             "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map."
         )
 
-    def reject(reason: str) -> InvalidAttributeValue:
-        return InvalidAttributeValue(f"Value {text} for parameter RedrivePolicy is invalid. Reason: {reason}")
+    def reject(reason: str) -> InvalidParameterValue:
+        return InvalidParameterValue(f"Value {text} for parameter RedrivePolicy is invalid. Reason: {reason}")
 
     for key in ("maxReceiveCount", "deadLetterTargetArn"):
         if key not in policy:

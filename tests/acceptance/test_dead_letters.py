@@ -157,6 +157,20 @@ def test_dlq_retention_counts_from_the_original_send_for_standard_queues(sqs, ma
     assert receive_one(sqs, dlq_url) is None
 
 
+def test_fifo_dlq_retention_counts_from_the_move(sqs, make_queue, clock):
+    dlq_url = make_queue({"MessageRetentionPeriod": "120"}, fifo=True, prefix="dlq")
+    source_url = make_queue({"RedrivePolicy": redrive_policy(arn_of(sqs, dlq_url), 1), "VisibilityTimeout": "10"},
+                            fifo=True)
+    sqs.send_message(QueueUrl=source_url, MessageBody="old", MessageGroupId="g", MessageDeduplicationId="d")
+    assert receive_one(sqs, source_url) is not None
+    clock.advance(100)
+    assert receive_one(sqs, source_url) is None  # moved, 100 s after it was sent: a new enqueue time
+    clock.advance(110)
+    assert queue_counts(sqs, dlq_url) == (1, 0, 0)
+    clock.advance(11)
+    assert queue_counts(sqs, dlq_url) == (0, 0, 0)
+
+
 # ------------------------------------------------------------------------------------ policy checks
 
 
@@ -175,8 +189,6 @@ def _rejects_set(sqs: Any, url: str, attributes: dict[str, str]) -> None:
     assert after == before
 
 
-@pytest.mark.xfail(strict=True, reason="conveyor/model/queue_attributes.py answers InvalidAttributeValue; "
-                   "SQS answers InvalidParameterValue for every RedrivePolicy it rejects")
 @pytest.mark.parametrize("dlq_fifo", [True, False], ids=["fifo-dlq", "standard-dlq"])
 def test_dlq_of_another_type_is_rejected(sqs, make_queue, dlq_fifo):
     dlq_arn = arn_of(sqs, make_queue(fifo=dlq_fifo, prefix="dlq"))

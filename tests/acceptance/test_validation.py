@@ -84,7 +84,7 @@ BAD_VALUES = [
     ("KmsDataKeyReusePeriodSeconds", "59"),
     ("SqsManagedSseEnabled", "yes"),
     ("Policy", "{not json"),
-    ("RedrivePolicy", '{"maxReceiveCount": 5}'),
+    ("RedrivePolicy", "[1, 2]"),  # not a JSON map; a map SQS can't accept is InvalidParameterValue
 ]
 
 

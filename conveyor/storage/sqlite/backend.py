@@ -46,7 +46,7 @@ from conveyor.storage.sqlite.dead_letters import DeadLetters
 from conveyor.storage.sqlite.fair import FairScheduler
 from conveyor.storage.sqlite.fifo import FifoStore
 from conveyor.storage.sqlite.keys import KeyAllocator
-from conveyor.storage.sqlite.rows import insert_row, stored_message
+from conveyor.storage.sqlite.rows import deliver, insert_row, stored_message
 
 Durability = Literal["process", "fsync"]
 
@@ -316,9 +316,8 @@ class SqliteStorage:
             return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
         rows = []
         for candidates in self._candidate_rounds(queue, request, now, lambda: request.max_messages - len(rows)):
-            for seq in self._after_dead_letters(candidates, request.redrive, now):
-                params = {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
-                rows.append(self.db.execute(self._q["deliver"], params).fetchone())
+            keys = self._after_dead_letters(candidates, request.redrive, now)
+            rows.extend(deliver(self.db, self._q, keys, visible_at, now, nonce))
         return [stored_message(row, queue.queue_id, nonce, fifo=False) for row in rows]
 
     def _candidate_rounds(

@@ -19,10 +19,11 @@ from conveyor.storage.receipts import new_nonce
 from conveyor.storage.sqlite.dead_letters import DeadLetters
 from conveyor.storage.sqlite.groups import groups_after
 from conveyor.storage.sqlite.keys import KeyAllocator
-from conveyor.storage.sqlite.rows import SequenceBase, insert_row, stored_message
+from conveyor.storage.sqlite.rows import SequenceBase, deliver, insert_row, stored_message
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
 ATTEMPT_WINDOW_MS = 5 * 60 * 1000
+_SWEEP_INTERVAL_MS = 1000
 _GROUP_SCAN_LIMIT = 1000  # groups looked at by one receive, so a crowd of blocked groups stays cheap
 
 class FifoStore:
@@ -34,27 +35,43 @@ class FifoStore:
         self._keys = keys
         self._dead_letters = dead_letters
         self._cursor: dict[int, str] = {}  # queue id -> last group served (round-robin start)
+        self._dedup_swept: dict[int, int] = {}  # queue id -> when expired dedup records were last dropped
 
     # -- send --------------------------------------------------------------------------------
     def send(self, queue: QueueRecord, messages: list[NewMessage], now: int) -> list[SendOutcome]:
         by_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
-        self._db.execute(self._q["expire_dedup"], (queue.queue_id, now))
+        self._expire_dedup(queue.queue_id, now)
         outcomes = []
+        rows = []
         for message in messages:
             scope = (message.group_id or "") if by_group else ""
-            known = self._db.execute(self._q["find_dedup"], (queue.queue_id, scope, message.dedup_id)).fetchone()
-            if known is not None:
-                outcomes.append(SendOutcome(known[0], known[1]))
-                continue
             key = self._keys.take(1)  # never reused, so sequence numbers only grow (see keys.py)
-            self._db.execute(self._q["insert_message"], insert_row(key, queue.queue_id, message, now))
             sequence = str(SequenceBase + key)
-            self._db.execute(
-                self._q["put_dedup"],
-                (queue.queue_id, scope, message.dedup_id, message.message_id, sequence, now + DEDUP_WINDOW_MS),
-            )
+            claim = (queue.queue_id, scope, message.dedup_id, message.message_id, sequence, now + DEDUP_WINDOW_MS)
+            original = self._claim_dedup(claim, now)
+            if original is not None:
+                outcomes.append(original)
+                continue
+            rows.append(insert_row(key, queue.queue_id, message, now))
             outcomes.append(SendOutcome(message.message_id, sequence))
+        self._db.executemany(self._q["insert_message"], rows)
         return outcomes
+
+    def _claim_dedup(self, claim: tuple, now: int) -> SendOutcome | None:
+        """Record a dedup id; if a live record already holds it, return the original send instead."""
+        if self._db.execute(self._q["claim_dedup"], claim).rowcount:
+            return None
+        message_id, sequence, expires_at = self._db.execute(self._q["find_dedup"], claim[:3]).fetchone()
+        if expires_at > now:
+            return SendOutcome(message_id, sequence)
+        self._db.execute(self._q["put_dedup"], claim)  # an expired record: the window has closed
+        return None
+
+    def _expire_dedup(self, queue_id: int, now: int) -> None:
+        """Drop expired dedup records, at most once a second per queue (claims check expiry anyway)."""
+        if now - self._dedup_swept.get(queue_id, -_SWEEP_INTERVAL_MS) >= _SWEEP_INTERVAL_MS:
+            self._db.execute(self._q["expire_dedup"], (queue_id, now))
+            self._dedup_swept[queue_id] = now
 
     # -- receive -----------------------------------------------------------------------------
     def receive(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
@@ -64,20 +81,15 @@ class FifoStore:
                 return repeated
         nonce = new_nonce()
         visible_at = now + request.visibility_ms
-        delivered: list[StoredMessage] = []
         keys: list[int] = []
         start = self._cursor.get(queue.queue_id, "")
         for group in groups_after(self._db, self._q["next_group"], queue.queue_id, start, _GROUP_SCAN_LIMIT):
-            room = request.max_messages - len(delivered)
-            for seq in self._deliverable(queue.queue_id, group, now, room, request.redrive):
-                row = self._db.execute(
-                    self._q["deliver"], {"visible_at": visible_at, "now": now, "nonce": nonce, "seq": seq}
-                ).fetchone()
-                delivered.append(stored_message(row, queue.queue_id, nonce, fifo=True))
-                keys.append(seq)
-            if len(delivered) >= request.max_messages:
+            keys += self._deliverable(queue.queue_id, group, now, request.max_messages - len(keys), request.redrive)
+            if len(keys) >= request.max_messages:
                 self._cursor[queue.queue_id] = group
                 break
+        rows = deliver(self._db, self._q, keys, visible_at, now, nonce)
+        delivered = [stored_message(row, queue.queue_id, nonce, fifo=True) for row in rows]
         if request.attempt_id and delivered:
             deliveries = [[seq, nonce, visible_at] for seq in keys]
             self._db.execute(

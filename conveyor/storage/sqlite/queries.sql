@@ -80,16 +80,6 @@ ORDER BY group_id LIMIT 1;
 -- name: group_head
 SELECT seq, visible_at, received, receive_count FROM messages WHERE queue_id = ? AND group_id = ? ORDER BY seq LIMIT ?;
 
--- name: deliver
-UPDATE messages
-SET visible_at = :visible_at, received = 1, received_at = :now,
-    receive_count = receive_count + 1, first_receive_at = coalesce(first_receive_at, :now),
-    receipt = :nonce
-WHERE seq = :seq
-RETURNING seq, message_id, body, md5_body, sent_at, receive_count, first_receive_at, sender_id,
-          attributes, md5_attributes, sys_attributes, md5_sys_attributes, group_id, dedup_id,
-          dlq_source;
-
 -- name: redeliver
 UPDATE messages SET visible_at = :visible_at WHERE seq = :seq
 RETURNING seq, message_id, body, md5_body, sent_at, receive_count, first_receive_at, sender_id,
@@ -180,3 +170,16 @@ UPDATE move_tasks SET moved = moved + ? WHERE task_id = ?;
 
 -- name: visible_candidates
 SELECT seq, receive_count FROM messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?;
+
+-- name: deliver_many
+UPDATE messages
+SET visible_at = ?, received = 1, received_at = ?, receive_count = receive_count + 1,
+    first_receive_at = coalesce(first_receive_at, ?), receipt = ?
+WHERE seq IN (__KEYS__)
+RETURNING seq, message_id, body, md5_body, sent_at, receive_count, first_receive_at, sender_id,
+          attributes, md5_attributes, sys_attributes, md5_sys_attributes, group_id, dedup_id,
+          dlq_source;
+
+-- name: claim_dedup
+INSERT OR IGNORE INTO dedup (queue_id, scope, dedup_id, message_id, sequence, expires_at)
+VALUES (?, ?, ?, ?, ?, ?);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from conveyor.model.types import NewMessage, StoredMessage
 from conveyor.storage.receipts import encode_receipt
 
@@ -30,3 +32,15 @@ def insert_row(key: int, queue_id: int, m: NewMessage, now: int) -> tuple:
     return (key, queue_id, m.message_id, m.body, m.md5_of_body, m.attributes, m.md5_of_attributes,
             m.system_attributes, m.md5_of_system_attributes, m.sender_id, now, now + m.delay_ms, m.group_id,
             m.dedup_id)
+
+
+def deliver(
+    db: sqlite3.Connection, queries: dict[str, str], keys: list[int], visible_at: int, now: int, nonce: int
+) -> list[tuple]:
+    """Hand out the messages with these keys in one statement; rows come back in key order."""
+    if not keys:
+        return []
+    statement = queries["deliver_many"].replace("__KEYS__", ",".join("?" * len(keys)))
+    rows = db.execute(statement, (visible_at, now, now, nonce, *keys)).fetchall()
+    rows.sort(key=lambda row: row[0])
+    return rows

@@ -137,7 +137,7 @@ def test_redrive_count_edges_pass(count: object) -> None:
 )
 def test_redrive_policy_rejections(policy: dict, reason: str) -> None:
     text = json.dumps(policy)
-    with pytest.raises(InvalidAttributeValue) as info:
+    with pytest.raises(InvalidParameterValue) as info:
         std({"RedrivePolicy": text})
     assert info.value.message.startswith(f"Value {text} for parameter RedrivePolicy is invalid. Reason: ")
     assert reason in info.value.message
@@ -152,7 +152,7 @@ def test_redrive_policy_not_a_map() -> None:
 def test_fifo_redrive_needs_fifo_dlq() -> None:
     text = json.dumps({"deadLetterTargetArn": DLQ + ".fifo", "maxReceiveCount": 3})
     assert "RedrivePolicy" in fifo({"RedrivePolicy": text})
-    with pytest.raises(InvalidAttributeValue, match="same type"):
+    with pytest.raises(InvalidParameterValue, match="same type"):
         fifo({"RedrivePolicy": json.dumps({"deadLetterTargetArn": DLQ, "maxReceiveCount": 3})})
 
 
