@@ -8,6 +8,7 @@ hard-coded queue URLs become the URLs the server returned). Receives pass
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -175,3 +176,34 @@ def test_conveyor_redrive_reports_failures_in_one_line(server):
     unreachable = subprocess.run([sys.executable, "-m", "conveyor", "dlq", "ls", "--endpoint", "http://127.0.0.1:9"],
                                  env=client_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT)
     assert "Could not connect" in fails_in_one_line(unreachable)
+
+
+def test_ctrl_c_cancels_the_move_task(server):
+    sqs = sqs_client(server.endpoint_url)
+    dlq_url = sqs.create_queue(QueueName="slow-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName="slow", Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+    sqs.create_queue(QueueName="slow-retry")
+    sqs.send_message_batch(QueueUrl=dlq_url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(10)])
+
+    redrive = subprocess.Popen(
+        [sys.executable, "-m", "conveyor", "redrive", "slow-dlq", "--to", "slow-retry", "--rate", "1",
+         "--endpoint", server.endpoint_url],
+        env=client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: sqs.list_message_move_tasks(SourceArn=dlq_arn).get("Results"))
+        time.sleep(0.5)  # let the command reach its progress loop
+        redrive.send_signal(signal.SIGINT)
+        _, stderr = redrive.communicate(timeout=CLI_TIMEOUT)
+    finally:
+        if redrive.poll() is None:
+            redrive.kill()
+    assert redrive.returncode == 130
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("conveyor: redrive cancelled after ")
+    task = wait_until(lambda: (t := sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0])["Status"]
+                      == "CANCELLED" and t)
+    remaining = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert int(remaining["Attributes"]["ApproximateNumberOfMessages"]) == 10 - task["ApproximateNumberOfMessagesMoved"]
+    assert task["ApproximateNumberOfMessagesMoved"] < 10
