@@ -48,7 +48,7 @@ def sqs_client(endpoint: str | None = None) -> Any:
         "sqs",
         endpoint_url=endpoint_url(endpoint),
         region_name=session.region_name or DEFAULT_REGION,
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30),
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30),
         **credentials,
     )
 

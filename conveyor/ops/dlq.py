@@ -64,10 +64,10 @@ def _redrive(args: argparse.Namespace) -> int:
         return _EXIT_CANCELLED
     moved, to_move = task.get("ApproximateNumberOfMessagesMoved", 0), task.get("ApproximateNumberOfMessagesToMove", 0)
     if task["Status"] == "COMPLETED":
-        print(f"moved {moved} messages from {source.name} to {target}")
+        print(f"moved {moved} message{'' if moved == 1 else 's'} from {source.name} to {target}")
         return 0
-    reason = task.get("FailureReason") or "cancelled"
-    print(f"conveyor: redrive {task['Status'].lower()} after {moved} of {to_move} messages: {reason}", file=sys.stderr)
+    reason = f": {task['FailureReason']}" if task.get("FailureReason") else ""
+    print(f"conveyor: redrive {task['Status'].lower()} after {moved} of {to_move} messages{reason}", file=sys.stderr)
     return 1
 
 

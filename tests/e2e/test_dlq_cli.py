@@ -132,7 +132,7 @@ aws sqs list-message-move-tasks --endpoint-url "$ENDPOINT" --source-arn "$DLQ_AR
     again = dead_letter(server, queue_url, "second")
     result = conveyor(server, "redrive", "my-queue-dlq")
     assert result.returncode == 0, result
-    assert result.stdout.strip() == "moved 1 messages from my-queue-dlq to their source queues"
+    assert result.stdout.strip() == "moved 1 message from my-queue-dlq to their source queues"
     assert "Traceback" not in result.stderr
     back = sqs.receive_message(QueueUrl=queue_url)["Messages"]
     assert [m["Body"] for m in back] == ["second"] and back[0]["MessageId"] != again
