@@ -61,7 +61,7 @@ def _subject_parameter(func: Callable[..., Any], arg: str | None) -> tuple[inspe
     signature = inspect.signature(func)
     if arg is not None:
         if arg not in signature.parameters:
-            raise TypeError(f"{func.__qualname__} has no parameter {arg!r}")
+            raise TypeError(f"{func!r} has no parameter {arg!r}")
         return signature, arg
     return signature, next((name for name in signature.parameters if name not in ("self", "cls")), None)
 
@@ -96,7 +96,8 @@ def idempotent(
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         signature, subject_name = _subject_parameter(func, arg)
-        scope = namespace or f"{func.__module__}.{func.__qualname__}"
+        name = getattr(func, "__qualname__", type(func).__qualname__)  # callable objects have no own name
+        scope = namespace or f"{func.__module__}.{name}"
         resolved: list[IdempotencyStore] = []
 
         def get_store() -> IdempotencyStore:
