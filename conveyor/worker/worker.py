@@ -112,7 +112,11 @@ class Worker:
             self._slots.notify_all()
 
     def run(self) -> ShutdownReport:
-        """Consume until :meth:`stop` or SIGTERM/SIGINT, then drain; returns what happened to in-flight jobs."""
+        """Consume until :meth:`stop` or SIGTERM/SIGINT, then drain; returns what happened to in-flight jobs.
+
+        A worker runs once: make a new one to consume again."""
+        if self._receiver.ident is not None:
+            raise RuntimeError("this worker has already run")
         previous = self._install_signal_handlers()
         try:
             logger.info("worker on %s: concurrency %d, visibility %ss", self.queue_url, self.concurrency,
@@ -209,7 +213,7 @@ class Worker:
             with message_context(job.context):
                 self.handle(self.decode(job.message))
             succeeded = True
-        except Exception:
+        except BaseException:  # even SystemExit: this pool thread must live on and free its slot
             logger.exception("handler failed on message %s (receive count %d); it stays on the queue for a retry",
                              job.message_id, job.receive_count)
         self._heartbeat.untrack(job)
