@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from conveyor.clock import SystemClock
-from conveyor.idempotency.context import current_message_context
+from conveyor.idempotency.context import MessageContext, current_message_context
 from conveyor.idempotency.keys import KeySource, key_source, key_text
 from conveyor.idempotency.sqlite_store import SQLiteStore
 from conveyor.idempotency.store import IdempotencyStore, Status
@@ -110,18 +110,17 @@ def idempotent(
                     resolved.append(store)
             return resolved[0]
 
-        def claim_duration_ms() -> int:
-            context = current_message_context()
+        def claim_duration_ms(context: MessageContext | None) -> int:
             visibility = context.visibility_timeout if context and context.visibility_timeout else 0
             return round(max(in_progress_ttl, visibility) * 1000)
 
-        def run(backend: IdempotencyStore, full_key: str, token: str, args: Any, kwargs: Any) -> R:
-            def renew() -> None:
+        def run(backend: IdempotencyStore, full_key: str, token: str, context: MessageContext | None,
+                args: Any, kwargs: Any) -> R:
+            def renew() -> None:  # runs on the consumer's heartbeat thread, hence the captured context
                 now = now_source.now()
-                if not backend.renew(full_key, token, now, now + claim_duration_ms()):
+                if not backend.renew(full_key, token, now, now + claim_duration_ms(context)):
                     logger.warning("idempotency claim on %r was lost while its call still runs", full_key)
 
-            context = current_message_context()
             if context is not None:
                 context.add_renewal(renew)
             try:
@@ -145,13 +144,14 @@ def idempotent(
                 subject = signature.bind_partial(*args, **kwargs).arguments.get(subject_name)
             full_key = f"{scope}:{key_text(source(subject))}"
             backend = get_store()
+            context = current_message_context()
             deadline = time.monotonic() + wait_timeout
             while True:
                 token = uuid.uuid4().hex
                 now = now_source.now()
-                found = backend.claim(full_key, token, now, now + claim_duration_ms())
+                found = backend.claim(full_key, token, now, now + claim_duration_ms(context))
                 if found is None:
-                    return run(backend, full_key, token, args, kwargs)
+                    return run(backend, full_key, token, context, args, kwargs)
                 if found.status is Status.COMPLETED:
                     return deserialize(found.result or "null")
                 if not wait or time.monotonic() >= deadline:

@@ -79,6 +79,6 @@ class Heartbeat:
             for job in due:
                 if job not in refused:
                     job.next_beat = next_beat
-                    self.metrics.increment("heartbeats")
                     job.context.renew()
+                    self.metrics.increment("heartbeats")
                     logger.debug("extended visibility of message %s by %ss", job.message_id, self.visibility_timeout)

@@ -66,8 +66,11 @@ def test_the_heartbeat_renews_the_in_progress_record_of_a_long_job(sqs, queue_ur
         first = store.get(key, 0)
         assert first is not None and first.status is Status.IN_PROGRESS
         wait_for(lambda: worker.metrics["heartbeats"] >= 2, what="two heartbeats")
-        renewed = store.get(key, SystemClock().now())  # the first claim (2 s, the visibility) has run out by now
+        now = SystemClock().now()
+        renewed = store.get(key, now)
         assert renewed is not None and renewed.expires_at > first.expires_at
+        # Renewed for the message's visibility (2 s), not the 0.5 s in_progress_ttl.
+        assert renewed.expires_at - now > 1000
         with message_context(MessageContext(seen["message"], 2)), pytest.raises(IdempotencyInProgressError):
             worker.handle({})  # a duplicate delivery meanwhile is refused, not run
     finally:
