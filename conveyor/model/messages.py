@@ -131,14 +131,13 @@ def validate_receive_params(max_number: Any, visibility_timeout: Any, wait_time:
             )
 
 
-_FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
-
-
 def validate_fifo_id(value: Any, parameter: str) -> str | None:
     """MessageGroupId, MessageDeduplicationId, ReceiveRequestAttemptId: 1..128 of letters, digits, punctuation."""
     if value is None:
         return None
-    if not isinstance(value, str) or not _FIFO_ID.match(value):
+    # Letters, digits and punctuation are exactly the printable ASCII characters but the space.
+    if not isinstance(value, str) or not (0 < len(value) <= 128 and value.isascii() and value.isprintable()) \
+            or " " in value:
         raise InvalidParameterValue(
             f"Value {value} for parameter {parameter} is invalid. Reason: {parameter} can only include alphanumeric "
             "and punctuation characters. 1 to 128 in length."

@@ -19,10 +19,10 @@ def test_serves_real_clients_and_releases_port_and_thread() -> None:
     assert url == server.queue_url("jobs")
     sqs.send_message(QueueUrl=url, MessageBody="hello")
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "hello"
-    threads_before = {t.name for t in threading.enumerate()}
-    assert "conveyor-embedded" in threads_before
+    own = [t for t in threading.enumerate() if t.name == "conveyor-embedded" and t.ident == server._thread.ident]
+    assert own and own[0].is_alive()
     server.stop()
-    assert not any(t.name == "conveyor-embedded" and t.is_alive() for t in threading.enumerate())
+    assert not own[0].is_alive()
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))  # the port is free again

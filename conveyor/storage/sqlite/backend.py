@@ -122,6 +122,7 @@ class SqliteStorage:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             self._reload_queues()
+            self.fifo.reload()
             future.set_exception(exc)
         else:
             future.set_result(None)
@@ -153,8 +154,9 @@ class SqliteStorage:
     async def reset(self) -> None:
         """Forget every queue, message and task, cooldowns included: a test's clean slate."""
         done = self._write()
-        for table in ("messages", "queues", "dedup", "receive_attempts", "move_tasks"):
+        for table in ("messages", "queues", "dedup_log", "receive_attempts", "move_tasks"):
             self.db.execute(f"DELETE FROM {table}")
+        self.fifo.reload()
         self._queues.clear()
         self._in_flight.clear()
         self._tenant_queues.clear()

@@ -17,13 +17,13 @@ import sqlite3
 from conveyor.model.types import NewMessage, QueueRecord, ReceiveRequest, Redrive, SendOutcome, StoredMessage
 from conveyor.storage.receipts import new_nonce
 from conveyor.storage.sqlite.dead_letters import DeadLetters
+from conveyor.storage.sqlite.dedup import DedupIndex, DedupRecord
 from conveyor.storage.sqlite.groups import groups_after
 from conveyor.storage.sqlite.keys import KeyAllocator
 from conveyor.storage.sqlite.rows import SequenceBase, deliver, insert_row, stored_message
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
 ATTEMPT_WINDOW_MS = 5 * 60 * 1000
-_SWEEP_INTERVAL_MS = 1000
 _GROUP_SCAN_LIMIT = 1000  # groups looked at by one receive, so a crowd of blocked groups stays cheap
 
 class FifoStore:
@@ -35,45 +35,32 @@ class FifoStore:
         self._keys = keys
         self._dead_letters = dead_letters
         self._cursor: dict[int, str] = {}  # queue id -> last group served (round-robin start)
-        self._dedup_swept: dict[int, int] = {}  # queue id -> when expired dedup records were last dropped
+        self._dedup = DedupIndex(db, queries)
 
     # -- send --------------------------------------------------------------------------------
     def send(self, queue: QueueRecord, messages: list[NewMessage], now: int) -> list[SendOutcome]:
         by_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
-        self._expire_dedup(queue.queue_id, now)
-        outcomes = []
-        rows = []
-        for message in messages:
+        first_key = self._keys.take(len(messages))  # never reused: sequence numbers only grow (see keys.py)
+        outcomes, rows = [], []
+        for i, message in enumerate(messages):
             scope = (message.group_id or "") if by_group else ""
-            key = self._keys.take(1)  # never reused, so sequence numbers only grow (see keys.py)
-            sequence = str(SequenceBase + key)
-            claim = (queue.queue_id, scope, message.dedup_id, message.message_id, sequence, now + DEDUP_WINDOW_MS)
-            original = self._claim_dedup(claim, now)
+            sequence = str(SequenceBase + first_key + i)
+            record = DedupRecord(message.message_id, sequence, now + DEDUP_WINDOW_MS)
+            original = self._dedup.claim((queue.queue_id, scope, message.dedup_id or ""), record, now)
             if original is not None:
-                outcomes.append(original)
+                outcomes.append(SendOutcome(original.message_id, original.sequence))  # a duplicate
                 continue
-            rows.append(insert_row(key, queue.queue_id, message, now))
+            rows.append(insert_row(first_key + i, queue.queue_id, message, now))
             outcomes.append(SendOutcome(message.message_id, sequence))
+        self._dedup.write()
         self._db.executemany(self._q["insert_message"], rows)
         return outcomes
 
-    def _claim_dedup(self, claim: tuple, now: int) -> SendOutcome | None:
-        """Record a dedup id; if a live record already holds it, return the original send instead."""
-        if self._db.execute(self._q["claim_dedup"], claim).rowcount:
-            return None
-        message_id, sequence, expires_at = self._db.execute(self._q["find_dedup"], claim[:3]).fetchone()
-        if expires_at > now:
-            return SendOutcome(message_id, sequence)
-        self._db.execute(self._q["put_dedup"], claim)  # an expired record: the window has closed
-        return None
-
-    def _expire_dedup(self, queue_id: int, now: int) -> None:
-        """Drop expired dedup records, at most once a second per queue (claims check expiry anyway)."""
-        if now - self._dedup_swept.get(queue_id, -_SWEEP_INTERVAL_MS) >= _SWEEP_INTERVAL_MS:
-            self._db.execute(self._q["expire_dedup"], (queue_id, now))
-            self._dedup_swept[queue_id] = now
-
     # -- receive -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """After a rolled-back transaction: what memory holds must match the database again."""
+        self._dedup.reload()
+
     def receive(self, queue: QueueRecord, request: ReceiveRequest, now: int) -> list[StoredMessage]:
         if request.attempt_id:
             repeated = self._repeat_attempt(queue, request, now)

@@ -63,16 +63,6 @@ SELECT min(sent_at) FROM messages WHERE queue_id = ?;
 -- name: any_visible
 SELECT 1 FROM messages WHERE queue_id = ? AND visible_at <= ? LIMIT 1;
 
--- name: find_dedup
-SELECT message_id, sequence, expires_at FROM dedup WHERE queue_id = ? AND scope = ? AND dedup_id = ?;
-
--- name: put_dedup
-INSERT OR REPLACE INTO dedup (queue_id, scope, dedup_id, message_id, sequence, expires_at)
-VALUES (?, ?, ?, ?, ?, ?);
-
--- name: expire_dedup
-DELETE FROM dedup WHERE queue_id = ? AND expires_at <= ?;
-
 -- name: next_group
 SELECT group_id FROM messages WHERE queue_id = ? AND group_id > ? AND group_id IS NOT NULL
 ORDER BY group_id LIMIT 1;
@@ -180,6 +170,12 @@ RETURNING seq, message_id, body, md5_body, sent_at, receive_count, first_receive
           attributes, md5_attributes, sys_attributes, md5_sys_attributes, group_id, dedup_id,
           dlq_source;
 
--- name: claim_dedup
-INSERT OR IGNORE INTO dedup (queue_id, scope, dedup_id, message_id, sequence, expires_at)
-VALUES (?, ?, ?, ?, ?, ?);
+-- name: log_dedup
+INSERT INTO dedup_log (queue_id, scope, dedup_id, message_id, sequence, expires_at) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: live_dedup
+SELECT queue_id, scope, dedup_id, message_id, sequence, expires_at FROM dedup_log
+WHERE expires_at > ? ORDER BY expires_at;
+
+-- name: drop_expired_dedup
+DELETE FROM dedup_log WHERE expires_at <= ?;

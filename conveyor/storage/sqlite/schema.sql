@@ -53,18 +53,19 @@ CREATE INDEX IF NOT EXISTS messages_by_age ON messages (queue_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_group
     ON messages (queue_id, group_id, seq) WHERE group_id IS NOT NULL;
 
--- FIFO deduplication: a dedup id is remembered for its window even after its message is gone.
-CREATE TABLE IF NOT EXISTS dedup (
+-- FIFO deduplication records, appended in send order and read back only at start (lookups use
+-- an in-memory index, see dedup.py): a b-tree keyed by random dedup ids would dirty a page per
+-- send and multiply the bytes of every commit.
+CREATE TABLE IF NOT EXISTS dedup_log (
     queue_id    INTEGER NOT NULL,
     scope       TEXT    NOT NULL,   -- '' for queue scope, the group id for messageGroup scope
     dedup_id    TEXT    NOT NULL,
     message_id  TEXT    NOT NULL,
     sequence    TEXT    NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    PRIMARY KEY (queue_id, scope, dedup_id)
-) WITHOUT ROWID;
+    expires_at  INTEGER NOT NULL
+);
 
-CREATE INDEX IF NOT EXISTS dedup_by_expiry ON dedup (queue_id, expires_at);
+CREATE INDEX IF NOT EXISTS dedup_log_by_expiry ON dedup_log (expires_at);
 
 -- FIFO ReceiveRequestAttemptId: what a receive handed out, so a retry gets the same again.
 CREATE TABLE IF NOT EXISTS receive_attempts (
