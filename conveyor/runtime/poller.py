@@ -185,7 +185,7 @@ class MappingRunner:
                 wait = min(self.options.wait_time_seconds, max(0, int(remaining)))
             want = min(10, mapping.batch_size - len(batch.messages))
             messages = sqs.receive(self.client, self.queue.url, want, wait)
-            self.scaler.observe(len(messages))
+            self.scaler.observe(len(messages), want)
             messages = self._filter(messages)
             if window_ends is None and messages:
                 window_ends = time.monotonic() + mapping.batching_window

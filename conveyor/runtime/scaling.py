@@ -1,10 +1,12 @@
 """How many batches of one mapping may run at once, the way Lambda scales.
 
 Idle, one poller waits on the queue. When messages arrive the mapping jumps to ``initial``
-concurrent batches (Lambda: 5), then adds ``rate_per_minute`` (Lambda: 300) while receives keep
-returning messages, never above MaximumConcurrency; a receive that comes back empty retires its
-poller (on a FIFO queue, pollers that find no free message group retire the same way, so
-concurrency follows the active groups). Time comes from an injectable clock (epoch ms), so tests can run the ramp fast.
+concurrent batches (Lambda: 5), then adds ``rate_per_minute`` (Lambda: 300) while a backlog
+remains — that is, while receives come back full (as many messages as asked for); a partial
+receive means the queue was drained, so the ramp stops there. Never above MaximumConcurrency.
+A receive that comes back empty retires its poller (on a FIFO queue, pollers that find no free
+message group retire the same way, so concurrency follows the active groups). Time comes from
+an injectable clock (epoch ms), so tests can run the ramp fast.
 """
 
 from __future__ import annotations
@@ -38,16 +40,15 @@ class Scaler:
     def limit(self) -> int:
         return max(1, min(self.max_concurrency, self.ceiling))
 
-    def observe(self, received: int) -> None:
-        """A poller reports how many messages one receive returned."""
+    def observe(self, received: int, requested: int = 10) -> None:
+        """A poller reports how many messages one receive returned, of how many it asked for."""
         with self._lock:
             if received:
-                if not self._busy:
-                    self._busy = True
-                    self._ramp_from = self.clock.now()
-                    self._target = max(self._target, min(self.initial, self.limit))
-            else:
-                self._busy = False
+                self._target = max(self._target, min(self.initial, self.limit))
+            backlog = received > 0 and received >= requested
+            if backlog and not self._busy:
+                self._ramp_from = self.clock.now()
+            self._busy = backlog
 
     def retire(self, active: int) -> bool:
         """After an empty receive: should this poller stop? Keeps one poller alive."""
