@@ -20,7 +20,7 @@ import pytest
 from tests.support.process import client_env, die_with_parent
 
 HERE = Path(__file__).resolve().parent
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"  # ../shared beside the checkout
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
