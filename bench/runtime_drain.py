@@ -19,7 +19,7 @@ report no errors and the queue must be empty; otherwise the run fails (exit stat
 
 The figure that matters is runtime/bare (target ≥ 60 %). CPU seconds per message of each
 process (server, runtime pollers, handler workers, bare client) are read from ``/proc`` so a
-shortfall can be placed; ``--profile FILE`` also records the runtime phase with py-spy.
+shortfall can be placed; ``--profile DIR`` also records the runtime phase with py-spy.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=32, help="connections used to fill the queues")
     p.add_argument("--order", choices=["bare-first", "runtime-first"], default="bare-first")
     p.add_argument("--timeout", type=float, default=1800, help="give up on the runtime drain after S seconds")
-    p.add_argument("--profile", metavar="FILE", help="record the runtime phase with py-spy (speedscope JSON)")
+    p.add_argument("--profile", metavar="DIR", help="record the runtime phase with py-spy into DIR")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "runtime_drain.json"))
     args = p.parse_args(argv)
     # Bench.load() reads these; fills run untimed with no warm-up in one process.
@@ -126,28 +127,34 @@ def write_handler(root: Path) -> None:
     (root / "bench_noop_handler.py").write_text(HANDLER_SOURCE)
 
 
-def start_profiler(path: str, seconds: int) -> subprocess.Popen | None:
+def start_profilers(directory: str) -> list[subprocess.Popen]:
+    """py-spy on this process and its children: the runtime's pollers, the handler workers and the
+    server (a child too). ``--gil`` keeps only samples of threads holding the GIL, i.e. CPU work.
+
+    The collapsed stacks (``DIR/runtime.txt``, one line per stack with its sample count) are
+    written when the runtime phase ends; feed them to flamegraph.pl or speedscope, or grep them.
+    """
     if shutil.which("py-spy") is None:
         print("  py-spy not found (pip install py-spy): no profile", file=sys.stderr)
-        return None
-    cmd = [
-        "py-spy",
-        "record",
-        "--pid",
-        str(os.getpid()),
-        "--subprocesses",
-        "--threads",
-        "--idle",
-        "--rate",
-        "200",
-        "--duration",
-        str(seconds),
-        "--format",
-        "speedscope",
-        "--output",
-        path,
-    ]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return []
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    output = str(Path(directory) / "runtime.txt")
+    cmd = ["py-spy", "record", "--pid", str(os.getpid()), "--subprocesses", "--gil", "--rate", "250"]
+    cmd += ["--format", "raw", "--output", output]
+    return [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)]
+
+
+def stop_profilers(profilers: list[subprocess.Popen]) -> list[str]:
+    problems = []
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        try:
+            profiler.wait(30)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+        if profiler.returncode and profiler.stderr:
+            problems.append(profiler.stderr.read().decode(errors="replace")[-300:])
+    return problems
 
 
 def runtime_drain(b: Bench, args: argparse.Namespace, work: Path) -> dict:
@@ -173,8 +180,8 @@ def runtime_drain(b: Bench, args: argparse.Namespace, work: Path) -> dict:
     runtime = FunctionRuntime(
         [mapping], f"http://{HOST}:{b.port}", Options(region="us-east-1", task_root=str(task_root))
     )
-    profiler = start_profiler(args.profile, 60) if args.profile else None
-    if profiler:
+    profilers = start_profilers(args.profile) if args.profile else []
+    if profilers:
         time.sleep(1.0)  # let py-spy attach before the clock starts
     me = [os.getpid()]
     cpu_server, cpu_runtime = cpu_seconds([b.sqs.pid]), cpu_seconds(me)
@@ -199,9 +206,8 @@ def runtime_drain(b: Bench, args: argparse.Namespace, work: Path) -> dict:
     for pid in workers:
         workers[pid] = lg.server_cpu_seconds(pid) or workers[pid]
     final = runtime.describe(FUNCTION_NAME).get("stats") or stats
+    profile_problems = stop_profilers(profilers)
     runtime.stop()  # lanes finish their current long poll first (up to WaitTimeSeconds, 20 s)
-    if profiler:
-        profiler.wait()
     depth = b.queue_depth(url)
     check = check_ids(ids_dir, args.messages)
     deleted = progress[-1][1] if progress else 0
@@ -238,8 +244,8 @@ def runtime_drain(b: Bench, args: argparse.Namespace, work: Path) -> dict:
             f"for {args.messages:,} messages"
         )
     out["errors"], out["error_samples"] = len(problems), problems
-    if profiler and profiler.returncode:
-        out["profile_error"] = (profiler.stderr.read() if profiler.stderr else b"").decode(errors="replace")[-500:]
+    if profile_problems:
+        out["profile_errors"] = profile_problems
     return out
 
 
