@@ -298,7 +298,8 @@ def _round_trip(response: Any) -> Any:
 def _resolve_handler(handler: Handler | str, task_root: str | os.PathLike[str] | None) -> tuple[Handler, str]:
     """The callable, and the ``module:function`` spelling the mapping and ``_HANDLER`` use."""
     if isinstance(handler, str):
-        spec = EventSourceMapping(name="x", queue="x", handler=handler).handler  # accepts module.function too
+        # the mapping's own check of the spelling (module.function is accepted too), before importing
+        spec = EventSourceMapping(name="x", queue="x", handler=handler).validate().handler
         root = os.path.abspath(task_root or os.getcwd())
         added = root not in sys.path
         if added:

@@ -308,6 +308,8 @@ def test_fifo_queue_named_by_name_refuses_a_batch_over_ten(server: ConveyorServe
 
 def test_a_handler_name_that_cannot_be_imported_says_so(queue: str, tmp_path: pathlib.Path) -> None:
     (tmp_path / "probe_mod.py").write_text("def handle(event, context):\n    return len(event['Records'])\n")
+    with pytest.raises(MappingError, match="module:function"):
+        run_function("probe_mod", queue, task_root=tmp_path)
     with pytest.raises(AttributeError, match="missing"):
         run_function("probe_mod:nope", queue, task_root=tmp_path)
     assert isinstance(run_function("probe_mod.handle", queue, task_root=tmp_path), FunctionRun)
