@@ -9,6 +9,7 @@ decides how many lanes run; a supervisor thread starts lanes and samples the bac
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,8 +21,8 @@ from conveyor.runtime.event import build_event, build_record, record_size
 from conveyor.runtime.filters import FilterSet
 from conveyor.runtime.invoker import Invocation, WorkerPool
 from conveyor.runtime.mapping import EventSourceMapping
-from conveyor.runtime.results import fifo_holdbacks, interpret
 from conveyor.runtime.scaling import Now, Scaler
+from conveyor.runtime.settle import settle
 
 log = logging.getLogger("conveyor.runtime")
 MAX_PAYLOAD = 6 * 1024 * 1024
@@ -182,11 +183,13 @@ class MappingRunner:
                 remaining = window_ends - time.monotonic()
                 if remaining <= 0:
                     break
-                wait = min(self.options.wait_time_seconds, max(0, int(remaining)))
+                wait = min(self.options.wait_time_seconds, math.ceil(remaining))  # no busy loop at the end
             want = min(10, mapping.batch_size - len(batch.messages))
-            messages = sqs.receive(self.client, self.queue.url, want, wait)
-            self.scaler.observe(len(messages), want)
-            messages = self._filter(messages)
+            received = sqs.receive(self.client, self.queue.url, want, wait)
+            self.scaler.observe(len(received), want)
+            messages = self._filter(received)
+            if received and not messages and window_ends is None:
+                continue  # all filtered out: the queue was not empty, so this lane is not idle
             if window_ends is None and messages:
                 window_ends = time.monotonic() + mapping.batching_window
             overflow = self._add(batch, messages)
@@ -212,8 +215,9 @@ class MappingRunner:
     def _filter(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not self.filters or not messages:
             return messages
-        keep = [m for m in messages if self.filters.matches(m["Body"])]
-        dropped = [m["ReceiptHandle"] for m in messages if m not in keep]
+        matches = [self.filters.matches(m["Body"]) for m in messages]
+        keep = [m for m, match in zip(messages, matches, strict=True) if match]
+        dropped = [m["ReceiptHandle"] for m, match in zip(messages, matches, strict=True) if not match]
         if dropped:
             sqs.delete(self.client, self.queue.url, dropped)  # Lambda deletes what no filter matches
             with self.stats.lock:
@@ -242,20 +246,8 @@ class MappingRunner:
         self._settle(messages, result)
 
     def _settle(self, messages: list[dict[str, Any]], result: Invocation) -> None:
-        ids = [m["MessageId"] for m in messages]
-        handles = {m["MessageId"]: m["ReceiptHandle"] for m in messages}
-        outcome = interpret(ids, result.response, error=result.error_text,
-                            report_batch_item_failures=self.mapping.report_batch_item_failures)
-        put_back: list[str] = []
-        if self.queue.fifo:
-            groups = {m["MessageId"]: m.get("Attributes", {}).get("MessageGroupId", "") for m in messages}
-            outcome, put_back = fifo_holdbacks(ids, groups, outcome)
-        if outcome.delete:
-            sqs.delete(self.client, self.queue.url, [handles[i] for i in outcome.delete])
-        visibility = {handles[i]: s for i, s in outcome.retry_after.items()}
-        visibility.update({handles[i]: 0 for i in put_back})
-        if visibility:
-            sqs.change_visibility(self.client, self.queue.url, visibility)
+        outcome = settle(self.client, self.queue.url, self.queue.fifo, messages, result.response, result.error_text,
+                         report_batch_item_failures=self.mapping.report_batch_item_failures)
         with self.stats.lock:
             s = self.stats
             s.invocations += 1
@@ -270,7 +262,7 @@ class MappingRunner:
                 s.crashes += error_type == "Runtime.ExitError"
         if outcome.failed:
             log.warning("%s: batch of %d failed (%s); it returns after the visibility timeout",
-                        self.mapping.name, len(ids), outcome.error)
+                        self.mapping.name, len(messages), outcome.error)
 
 
 class _Heartbeat:

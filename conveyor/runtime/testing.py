@@ -33,8 +33,9 @@ from conveyor.runtime.filters import FilterSet
 from conveyor.runtime.invoker import Invocation
 from conveyor.runtime.mapping import EventSourceMapping, MappingError
 from conveyor.runtime.poller import MAX_PAYLOAD
-from conveyor.runtime.results import fifo_holdbacks, interpret, serialize_response
+from conveyor.runtime.results import serialize_response
 from conveyor.runtime.runtime import default_endpoint, sqs_client
+from conveyor.runtime.settle import settle
 from conveyor.runtime.worker import _load, error_payload
 
 __all__ = ["FunctionInvocation", "FunctionRun", "run_function"]
@@ -273,20 +274,8 @@ class _Drain:
 
     def _settle(self, messages: list[dict[str, Any]], result: Invocation, invocation: FunctionInvocation) -> None:
         """Apply Lambda's result rules (and FIFO group blocking) to the batch, as the poller does."""
-        ids = [m["MessageId"] for m in messages]
-        handles = {m["MessageId"]: m["ReceiptHandle"] for m in messages}
-        outcome = interpret(ids, result.response, error=result.error_text,
-                            report_batch_item_failures=self.mapping.report_batch_item_failures)
-        put_back: list[str] = []
-        if self.queue.fifo:
-            groups = {m["MessageId"]: m.get("Attributes", {}).get("MessageGroupId", "") for m in messages}
-            outcome, put_back = fifo_holdbacks(ids, groups, outcome)
-        if outcome.delete:
-            sqs.delete(self.client, self.queue.url, [handles[i] for i in outcome.delete])
-        visibility = {handles[i]: s for i, s in outcome.retry_after.items()}
-        visibility.update({handles[i]: 0 for i in put_back})
-        if visibility:
-            sqs.change_visibility(self.client, self.queue.url, visibility)
+        outcome = settle(self.client, self.queue.url, self.queue.fifo, messages, result.response, result.error_text,
+                         report_batch_item_failures=self.mapping.report_batch_item_failures)
         invocation.deleted, invocation.kept = list(outcome.delete), list(outcome.keep)
         invocation.failure = outcome.error
 

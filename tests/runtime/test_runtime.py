@@ -84,7 +84,7 @@ def test_warm_starts_reuse_the_worker_and_batches_fill_up(server: Any, sqs: Any,
                                                           tmp_path: pathlib.Path) -> None:
     url = make_queue()
     fn = mapping(url, "probe:record", batch_size=20, batching_window=1, max_concurrency=2)
-    with running(server.endpoint_url, fn, initial_concurrency=1) as runtime:
+    with running(server.endpoint_url, fn, initial_concurrency=1, rate_per_minute=0) as runtime:  # one lane
         for _ in range(3):
             send(sqs, url, *[{"i": i} for i in range(20)])
             wait_for(lambda: queue_counts(sqs, url) == (0, 0))
