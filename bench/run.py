@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import loadgen as lg
 
@@ -897,6 +898,22 @@ def print_table(results: dict[str, dict]) -> None:
             print(f"  {name}: " + "; ".join(extra))
 
 
+def run_metadata(started: float, load_before: tuple[float, float, float], server_cmd: Any,
+                 args: dict[str, Any]) -> dict[str, Any]:
+    """What a result file records about the run that produced it."""
+    return {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "wall_s": round(time.time() - started, 1),
+        "commit": git_commit(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "server_cmd": server_cmd,
+        "args": args,
+    }
+
+
 def git_commit() -> str | None:
     """The commit being measured, for the JSON record."""
     try:
@@ -1008,17 +1025,7 @@ def main(argv: list[str] | None = None) -> int:
         ref.stop()
         server_log = sqs.log_tail(20)
         tmp.cleanup()
-    meta = {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "wall_s": round(time.time() - started, 1),
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "loadavg_before": load_before,
-        "loadavg_after": os.getloadavg(),
-        "server_cmd": cmd,
-        "args": {k: v for k, v in vars(args).items() if k != "scenario_list"},
-    }
+    meta = run_metadata(started, load_before, cmd, {k: v for k, v in vars(args).items() if k != "scenario_list"})
     print_table(b.results)
     cpus = os.cpu_count() or 1
     la = f"load average {load_before[0]:.1f} before, {meta['loadavg_after'][0]:.1f} after ({cpus} CPUs)"

@@ -29,7 +29,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import shlex
 import shutil
 import signal
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import loadgen as lg
-from bench.run import DEFAULT_SERVER_CMD, HOST, Bench, ServerProc, drain_factory, fill_queue, free_port, git_commit
+from bench.run import DEFAULT_SERVER_CMD, HOST, Bench, ServerProc, drain_factory, fill_queue, free_port, run_metadata
 
 TARGET_RATIO = 0.60
 FUNCTION_NAME = "bench-noop"
@@ -345,17 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     bare_rate, rt_rate = result["bare"]["msg_per_s"], result["runtime"]["msg_per_s"]
     result["ratio"] = round(rt_rate / bare_rate, 4) if bare_rate else None
     result["target_ratio"] = TARGET_RATIO
-    result["meta"] = {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "wall_s": round(time.time() - started, 1),
-        "commit": git_commit(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "loadavg_before": load_before,
-        "loadavg_after": os.getloadavg(),
-        "server_cmd": cmd,
-        "args": vars(args),
-    }
+    result["meta"] = run_metadata(started, load_before, cmd, vars(args))
     print_report(result)
     errors = result["bare"]["errors"] + result["runtime"]["errors"]
     if errors and log_tail:
