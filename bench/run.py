@@ -248,6 +248,14 @@ class Bench:
         return r["value"] if r and r["value"] else None
 
 
+def measure_sends(b: Bench, factory: Any, url: str, unit: str) -> dict:
+    """Run a send load for the window, then check the queue holds at least what was acknowledged."""
+    res = b.load(factory, duration=b.args.duration)
+    out = summarize(res, unit, res.rate)
+    check_depth(out, b.queue_depth(url), res.units)
+    return out
+
+
 def check_depth(out: dict, depth: dict[str, int], sent: int) -> None:
     """Every send the benchmark counted must be in the queue; a shortfall means lost messages."""
     out["queue_depth_after"] = depth
@@ -475,10 +483,7 @@ def send_batch_load(b: Bench, url: str, request_for: Callable[[int], bytes], exp
 
         return step
 
-    res = b.load(factory, duration=b.args.duration)
-    out = summarize(res, "msg/s", res.rate)
-    check_depth(out, b.queue_depth(url), res.units)
-    return out
+    return measure_sends(b, factory, url, "msg/s")
 
 
 def drain_fill_size(b: Bench) -> int:
@@ -631,10 +636,7 @@ def sc_send_single(b: Bench) -> dict:
 
         return step
 
-    res = b.load(factory, duration=b.args.duration)
-    out = summarize(res, "req/s", res.rate)
-    check_depth(out, b.queue_depth(url), res.units)
-    return out
+    return measure_sends(b, factory, url, "req/s")
 
 
 def sc_longpoll_latency(b: Bench) -> dict:

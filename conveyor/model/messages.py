@@ -89,26 +89,24 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _bounded(value: Any, parameter: str, low: int, high: int, reason: str) -> int:
+    """An integer parameter within [low, high], else AWS's InvalidParameterValue with ``reason``."""
+    number = _as_int(value)
+    if number is None or not low <= number <= high:
+        raise InvalidParameterValue(f"Value {value} for parameter {parameter} is invalid. Reason: {reason}")
+    return number
+
+
 def validate_delay_seconds(value: Any) -> int:
     """Per-message DelaySeconds, 0..900."""
-    number = _as_int(value)
-    if number is None or not limits.MIN_DELAY_SECONDS <= number <= limits.MAX_DELAY_SECONDS:
-        raise InvalidParameterValue(
-            f"Value {value} for parameter DelaySeconds is invalid. "
-            f"Reason: DelaySeconds must be >= 0 and <= {limits.MAX_DELAY_SECONDS}."
-        )
-    return number
+    return _bounded(value, "DelaySeconds", limits.MIN_DELAY_SECONDS, limits.MAX_DELAY_SECONDS,
+                    f"DelaySeconds must be >= 0 and <= {limits.MAX_DELAY_SECONDS}.")
 
 
 def validate_visibility_timeout(value: Any) -> int:
     """VisibilityTimeout of ChangeMessageVisibility (and ReceiveMessage), 0..43200 seconds."""
-    number = _as_int(value)
-    if number is None or not limits.MIN_VISIBILITY_TIMEOUT <= number <= limits.MAX_VISIBILITY_TIMEOUT:
-        raise InvalidParameterValue(
-            f"Value {value} for parameter VisibilityTimeout is invalid. "
-            f"Reason: Must be between 0 and {limits.MAX_VISIBILITY_TIMEOUT}, if provided."
-        )
-    return number
+    return _bounded(value, "VisibilityTimeout", limits.MIN_VISIBILITY_TIMEOUT, limits.MAX_VISIBILITY_TIMEOUT,
+                    f"Must be between 0 and {limits.MAX_VISIBILITY_TIMEOUT}, if provided.")
 
 
 def validate_receive_params(max_number: Any, visibility_timeout: Any, wait_time: Any) -> None:
